@@ -1,0 +1,81 @@
+/*
+ * hello.c - the smallest Moat application.
+ *
+ * A handler reads the parsed request and fills in a buffered response;
+ * moat_main() does everything else (config, worker pool, limits, error
+ * pages).  Text that came from the request is escaped before it goes into
+ * HTML: moat_buf_append_html() is the safe way to write it.
+ */
+#include <string.h>
+
+#include <moat/moat.h>
+
+static int
+home(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	const char *name = moat_request_query(req, "name");
+
+	moat_response_content_type(res, "text/html");
+	moat_buf_puts(body, "<!doctype html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\"><title>Moat</title></head>\n<body>"
+	    "<h1>Hello from Moat</h1>\n");
+	if (name != NULL) {
+		moat_buf_puts(body, "<p>Hello, ");
+		moat_buf_append_html(body, name, strlen(name));
+		moat_buf_puts(body, "!</p>\n");
+	}
+	moat_buf_puts(body, "</body></html>\n");
+	return 0;
+}
+
+static int
+healthz(const struct moat_request *req, struct moat_response *res)
+{
+	(void)req;
+	return moat_response_text(res, 200, "ok\n");
+}
+
+/* GET /notes/{id:int}: typed route segments arrive already checked. */
+static int
+show_number(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	int64_t id;
+
+	if (!moat_request_route_int(req, "id", &id))
+		return -1;
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(body, "number %lld\n", (long long)id);
+	return 0;
+}
+
+/* POST /echo: form fields are parsed, limited and UTF-8 checked. */
+static int
+echo_form(const struct moat_request *req, struct moat_response *res)
+{
+	const char *msg = moat_request_form(req, "message");
+
+	if (msg == NULL)
+		return moat_response_text(res, 400, "message is required\n");
+	return moat_response_text(res, 200, msg);
+}
+
+static const struct moat_route routes[] = {
+	{ "GET", "/", home },
+	{ "GET", "/healthz", healthz },
+	{ "GET", "/numbers/{id:int}", show_number },
+	{ "POST", "/echo", echo_form },
+};
+
+int
+main(int argc, char **argv)
+{
+	const struct moat_app app = {
+		.name = "moat-hello",
+		.routes = routes,
+		.nroutes = MOAT_NELEM(routes),
+	};
+
+	return moat_main(&app, argc, argv);
+}

@@ -1,0 +1,55 @@
+/*
+ * config.h - the instance configuration file.
+ *
+ * "key = value" lines; the table of keys, their defaults and their bounds
+ * is in config.c.  Errors come back as "file:line: reason" so an operator
+ * can go straight to the line.
+ */
+#ifndef MOAT_CONFIG_H
+#define MOAT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <moat/log.h>
+
+#include "core/limits.h"
+
+#define CONFIG_ERR_MAX	512
+#define CONFIG_LISTEN_INHERIT	"fd:0"
+
+struct moat_config {
+	char			*listen;	/* socket path or "fd:0" */
+	unsigned int		 socket_mode;
+	char			*socket_group;	/* NULL: keep the default */
+	char			*fastcgi_peers;	/* TCP only: allowed peer IPs */
+	char			*pidfile;
+	char			*log_file;	/* "-" is stderr */
+	enum moat_log_level	 log_level;
+	unsigned int		 workers;
+	unsigned long		 max_requests;	/* 0: never recycle */
+	unsigned int		 request_timeout;	/* seconds */
+	unsigned int		 max_kept_connections;
+	unsigned int		 kept_idle_timeout;	/* seconds */
+	struct moat_limits	 limits;
+};
+
+/* Fill in every default; string keys become NULL. */
+void	config_defaults(struct moat_config *cfg);
+
+/*
+ * Parse text as the config file "name".  On error returns -1 and writes
+ * "name:line: reason" to err.  cfg must hold defaults on entry.
+ */
+int	config_parse(struct moat_config *cfg, const char *name,
+	    const char *text, size_t len, char *err, size_t errlen);
+
+/* Read and parse the file at path (at most 1 MiB). */
+int	config_load(struct moat_config *cfg, const char *path, char *err,
+	    size_t errlen);
+
+/* Release the strings; the struct may be filled again with defaults. */
+void	config_free(struct moat_config *cfg);
+
+#endif

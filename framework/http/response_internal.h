@@ -1,0 +1,38 @@
+/*
+ * response_internal.h - the response as the framework holds it.
+ */
+#ifndef MOAT_RESPONSE_INTERNAL_H
+#define MOAT_RESPONSE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <moat/buf.h>
+#include <moat/response.h>
+
+#define RESPONSE_HEADERS_MAX	(16 * 1024)
+#define RESPONSE_TYPE_MAX	128
+
+struct moat_response {
+	int		 status;
+	char		 content_type[RESPONSE_TYPE_MAX];
+	struct moat_buf	 headers;	/* "Name: value\r\n" lines */
+	struct moat_buf	 body;
+	bool		 refused;	/* the handler tried something unsafe */
+};
+
+void	response_init(struct moat_response *res, size_t max_body);
+void	response_reset(struct moat_response *res);
+void	response_free(struct moat_response *res);
+
+/*
+ * Write the CGI response head (Status, Content-Type, Content-Length, the
+ * headers, blank line) to out.  For HEAD the caller sends no body but
+ * the Content-Length stays that of the GET response.
+ */
+bool	response_head(const struct moat_response *res, struct moat_buf *out);
+
+/* The reason phrase for a status ("Not Found"), "" if unknown. */
+const char *response_reason(int status);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * moat.h - the whole public API of Moat in one include.
+ */
+#ifndef MOAT_MOAT_H
+#define MOAT_MOAT_H
+
+#include <moat/app.h>
+#include <moat/buf.h>
+#include <moat/log.h>
+#include <moat/request.h>
+#include <moat/response.h>
+
+#endif

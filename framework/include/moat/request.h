@@ -1,0 +1,87 @@
+/*
+ * request.h - what a handler may read of the current request.
+ *
+ * Everything here has been parsed and checked before the handler runs:
+ * sizes are within the configured limits, percent-escapes are valid, and
+ * text is valid UTF-8 without NUL bytes.  The strings live until the
+ * response is sent; do not keep pointers to them across requests.
+ *
+ * Duplicate names (one rule for query, form, multipart fields and
+ * cookies): every occurrence is kept in arrival order; the plain getters
+ * return the first one and the _nth getters reach the others.  First wins
+ * matches what nginx's $arg_name and RFC 6265's cookie order give.
+ */
+#ifndef MOAT_REQUEST_H
+#define MOAT_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct moat_request;
+
+/** An uploaded file from a multipart/form-data body. */
+struct moat_upload {
+	const char		*field;		/* form field name */
+	const char		*filename;	/* as sent by the client: untrusted */
+	const char		*content_type;	/* as sent by the client: untrusted */
+	const unsigned char	*data;
+	size_t			 size;
+};
+
+/** The request method, e.g. "GET". */
+const char	*moat_request_method(const struct moat_request *req);
+
+/** The decoded request path, always starting with '/'. */
+const char	*moat_request_path(const struct moat_request *req);
+
+/** A request header by name, case-insensitive ("User-Agent"); or NULL. */
+const char	*moat_request_header(const struct moat_request *req,
+		    const char *name);
+
+/** The client's address as the web server saw it. */
+const char	*moat_request_remote_addr(const struct moat_request *req);
+
+/** First query-string value for name, or NULL. */
+const char	*moat_request_query(const struct moat_request *req,
+		    const char *name);
+
+/** The n-th (0-based) query-string value for name, or NULL. */
+const char	*moat_request_query_nth(const struct moat_request *req,
+		    const char *name, size_t n);
+
+/** First form value (urlencoded or multipart text field), or NULL. */
+const char	*moat_request_form(const struct moat_request *req,
+		    const char *name);
+
+/** The n-th (0-based) form value for name, or NULL. */
+const char	*moat_request_form_nth(const struct moat_request *req,
+		    const char *name, size_t n);
+
+/** First cookie value for name, or NULL. */
+const char	*moat_request_cookie(const struct moat_request *req,
+		    const char *name);
+
+/**
+ * The raw body of a request whose type is neither urlencoded nor multipart
+ * (JSON, say); NULL with *len 0 otherwise.  Not NUL-terminated.
+ */
+const unsigned char *moat_request_body(const struct moat_request *req,
+		    size_t *len);
+
+/** First uploaded file for a form field, or NULL. */
+const struct moat_upload *moat_request_file(const struct moat_request *req,
+		    const char *field);
+
+/** A typed route segment as text ("{name:...}" in the pattern), or NULL. */
+const char	*moat_request_route_param(const struct moat_request *req,
+		    const char *name);
+
+/** A {name:int} route segment; false if the route has no such segment. */
+bool		 moat_request_route_int(const struct moat_request *req,
+		    const char *name, int64_t *out);
+
+/** The short incident id that error pages and the log share. */
+const char	*moat_request_incident_id(const struct moat_request *req);
+
+#endif

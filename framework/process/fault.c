@@ -1,0 +1,217 @@
+/*
+ * fault.c - crash and timeout handling in a worker (see fault.h).
+ *
+ * Everything reached from the signal handlers is async-signal-safe: the
+ * state they read is prepared at request start, the page is built with
+ * errorpage_raw(), and output goes out with write(2).  After a fault the
+ * process state cannot be trusted, so the worker never continues: it
+ * re-raises the signal (the supervisor logs its name) or, after a
+ * timeout, exits with FAULT_EXIT_TIMEOUT.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <fastcgi.h>
+
+#include "core/incident.h"
+#include "core/log_internal.h"
+#include "core/logline.h"
+#include "http/errorpage.h"
+#include "process/fault.h"
+
+#define WHAT_MAX	256
+
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+    SIGABRT };
+
+static struct {
+	volatile sig_atomic_t	 active;
+	volatile sig_atomic_t	 response_started;
+	int			 fd;
+	int			 request_id;
+	char			 incident[INCIDENT_ID_LEN + 1];
+	char			 what[WHAT_MAX];
+} current;
+
+static void
+put_header(unsigned char *h, int type, int request_id, size_t len)
+{
+	h[0] = FCGI_VERSION_1;
+	h[1] = (unsigned char)type;
+	h[2] = (unsigned char)((request_id >> 8) & 0xff);
+	h[3] = (unsigned char)(request_id & 0xff);
+	h[4] = (unsigned char)((len >> 8) & 0xff);
+	h[5] = (unsigned char)(len & 0xff);
+	h[6] = 0;
+	h[7] = 0;
+}
+
+size_t
+fault_fcgi_records(unsigned char *buf, size_t size, int request_id,
+    int status, const char *incident)
+{
+	char page[2048];
+	size_t len, need;
+	unsigned char *p = buf;
+
+	if ((len = errorpage_raw(page, sizeof(page), status, incident)) == 0)
+		return 0;
+	need = FCGI_HEADER_LEN * 3 + len + sizeof(FCGI_EndRequestBody);
+	if (need > size)
+		return 0;
+	put_header(p, FCGI_STDOUT, request_id, len);
+	memcpy(p + FCGI_HEADER_LEN, page, len);
+	p += FCGI_HEADER_LEN + len;
+	put_header(p, FCGI_STDOUT, request_id, 0);
+	p += FCGI_HEADER_LEN;
+	put_header(p, FCGI_END_REQUEST, request_id,
+	    sizeof(FCGI_EndRequestBody));
+	p += FCGI_HEADER_LEN;
+	memset(p, 0, sizeof(FCGI_EndRequestBody));
+	p[3] = 1;	/* appStatus: failed */
+	p[4] = FCGI_REQUEST_COMPLETE;
+	p += sizeof(FCGI_EndRequestBody);
+	return (size_t)(p - buf);
+}
+
+static void
+log_incident(const char *event)
+{
+	static const char pre[] = "error: incident ";
+	char line[WHAT_MAX + 128];
+	size_t n = 0, len;
+
+#define ADD(s) do { len = strlen(s); \
+	if (len > sizeof(line) - 1 - n) len = sizeof(line) - 1 - n; \
+	memcpy(line + n, (s), len); n += len; } while (0)
+	ADD(pre);
+	ADD(current.incident);
+	ADD(": ");
+	ADD(event);
+	ADD(" while handling ");
+	ADD(current.what);
+#undef ADD
+	line[n++] = '\n';
+	log_write_all(STDERR_FILENO, line, n);
+}
+
+static void
+answer_and_log(int status, const char *event)
+{
+	unsigned char records[4096];
+	size_t len;
+
+	if (!current.active)
+		return;
+	current.active = 0;
+	log_incident(event);
+	if (current.response_started)
+		return;
+	len = fault_fcgi_records(records, sizeof(records), current.request_id,
+	    status, current.incident);
+	if (len > 0)
+		log_write_all(current.fd, (const char *)records, len);
+}
+
+static const char *
+signal_event(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "fatal signal SIGSEGV";
+	case SIGBUS: return "fatal signal SIGBUS";
+	case SIGFPE: return "fatal signal SIGFPE";
+	case SIGILL: return "fatal signal SIGILL";
+	case SIGABRT: return "fatal signal SIGABRT";
+	}
+	return "fatal signal";
+}
+
+static void
+on_fatal_signal(int sig)
+{
+	int saved = errno;
+
+	answer_and_log(500, signal_event(sig));
+	errno = saved;
+	/* Die of the same signal so the supervisor can name it. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static void
+on_timeout(int sig)
+{
+	(void)sig;
+	answer_and_log(503, "request timeout");
+	_exit(FAULT_EXIT_TIMEOUT);
+}
+
+int
+fault_install(void)
+{
+	static unsigned char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	size_t i;
+
+	if (sigaltstack(&ss, NULL) != 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		if (sigaction(fatal_signals[i], &sa, NULL) != 0)
+			return -1;
+	sa.sa_handler = on_timeout;
+	sa.sa_flags = SA_ONSTACK;
+	return sigaction(SIGALRM, &sa, NULL);
+}
+
+static void
+set_timer(unsigned int seconds)
+{
+	struct itimerval it = { .it_value = { .tv_sec = seconds } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void
+fault_request_describe(const char *what)
+{
+	logline_escape(current.what, sizeof(current.what), what,
+	    strlen(what));
+}
+
+void
+fault_request_begin(int fd, int request_id, const char *incident,
+    const char *what, unsigned int timeout_s)
+{
+	current.fd = fd;
+	current.request_id = request_id;
+	memcpy(current.incident, incident, INCIDENT_ID_LEN + 1);
+	fault_request_describe(what);
+	current.response_started = 0;
+	current.active = 1;
+	set_timer(timeout_s);
+}
+
+void
+fault_response_started(void)
+{
+	current.response_started = 1;
+}
+
+void
+fault_request_end(void)
+{
+	set_timer(0);
+	current.active = 0;
+}

@@ -1,0 +1,407 @@
+/*
+ * worker.c - the worker's connection loop and request pipeline.
+ *
+ * libfcgi's own accept loop pins a worker to one web-server connection for
+ * as long as the server keeps it alive, so with fastcgi_keep_conn on and
+ * more connections than workers, requests queue behind idle connections
+ * while workers sit blocked in read(2).  This loop instead owns the
+ * connections: it polls the listening socket and every kept connection
+ * together, serves whichever has a request, and gives up its
+ * longest-idle connection when it is full and new ones are waiting.
+ * libfcgi still does all the FastCGI record work: each ready connection
+ * is handed to FCGX_Accept_r() through the request's ipcFd.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <moat/log.h>
+
+#include "core/arena.h"
+#include "core/incident.h"
+#include "http/errorpage.h"
+#include "http/request_internal.h"
+#include "http/response_internal.h"
+#include "process/fault.h"
+#include "process/worker.h"
+
+#define WORKER_MAX_CONNS	64
+#define RESPONSE_BODY_MAX	(64u * 1024 * 1024)
+#define DRAIN_MAX		(256u * 1024 * 1024)
+
+struct kept_conn {
+	int		fd;
+	time_t		last_used;
+};
+
+struct worker {
+	const struct moat_app		*app;
+	const struct router		*router;
+	const struct moat_config	*cfg;
+	const struct listener		*listener;
+	struct kept_conn		 conns[WORKER_MAX_CONNS];
+	size_t				 nconns;
+	size_t				 next_conn;	/* round robin */
+	FCGX_Request			 fcgi;
+	struct arena			 arena;
+	struct moat_request		 req;
+	struct moat_response		 res;
+	struct moat_buf			 head;
+	char				 incident[INCIDENT_ID_LEN + 1];
+	unsigned long			 served;
+};
+
+static volatile sig_atomic_t	stop_requested;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static time_t
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static int
+worker_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* Restart blocking reads so a stop never cuts a request short. */
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_stop;
+	if (sigaction(SIGTERM, &sa, NULL) != 0 ||
+	    sigaction(SIGINT, &sa, NULL) != 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) != 0 ||
+	    sigaction(SIGHUP, &sa, NULL) != 0)
+		return -1;
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void
+conn_remove(struct worker *w, size_t i, bool do_close)
+{
+	if (do_close)
+		close(w->conns[i].fd);
+	w->conns[i] = w->conns[--w->nconns];
+}
+
+/* The kept connection that has waited longest: the one to give up. */
+static size_t
+conn_oldest(const struct worker *w)
+{
+	size_t i, oldest = 0;
+
+	for (i = 1; i < w->nconns; i++)
+		if (w->conns[i].last_used < w->conns[oldest].last_used)
+			oldest = i;
+	return oldest;
+}
+
+static void
+conns_expire(struct worker *w, time_t now)
+{
+	size_t i = 0;
+
+	while (i < w->nconns) {
+		if (now - w->conns[i].last_used >=
+		    (time_t)w->cfg->kept_idle_timeout)
+			conn_remove(w, i, true);
+		else
+			i++;
+	}
+}
+
+/* Read and throw away what is left of the request body. */
+static bool
+drain_stdin(FCGX_Stream *in)
+{
+	char scratch[16384];
+	size_t total = 0;
+	int n;
+
+	while ((n = FCGX_GetStr(scratch, sizeof(scratch), in)) > 0)
+		if ((total += (size_t)n) > DRAIN_MAX)
+			return false;
+	return true;
+}
+
+static int
+read_body(struct worker *w, const char **why)
+{
+	struct moat_request *req = &w->req;
+	unsigned char *body;
+	size_t got = 0;
+	int n;
+
+	if (req->body_len == 0)
+		return 0;
+	if ((body = arena_alloc(&w->arena, req->body_len + 1)) == NULL) {
+		*why = "request body too large for memory";
+		return 413;
+	}
+	while (got < req->body_len) {
+		n = FCGX_GetStr((char *)body + got,
+		    (int)(req->body_len - got > 65536 ? 65536 :
+		    req->body_len - got), w->fcgi.in);
+		if (n <= 0) {
+			*why = "request body shorter than CONTENT_LENGTH";
+			return 400;
+		}
+		got += (size_t)n;
+	}
+	return request_parse_body(req, body, got, why);
+}
+
+static void
+describe_request(struct worker *w)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), "%s %.200s", w->req.method,
+	    w->req.raw_path != NULL ? w->req.raw_path : "?");
+	fault_request_describe(what);
+}
+
+/* Route and run the handler; returns the status of an error page or 0. */
+static int
+dispatch(struct worker *w)
+{
+	struct moat_request *req = &w->req;
+	enum route_result rr;
+
+	rr = router_match(w->router, req->method, &req->segments, &req->match);
+	if (rr == ROUTE_NOT_FOUND)
+		return 404;
+	if (rr == ROUTE_BAD_METHOD) {
+		errorpage_render(&w->res, 405, req->incident);
+		moat_response_header(&w->res, "Allow", req->match.allow);
+		return 0;
+	}
+	if (req->match.route->handler(req, &w->res) != 0) {
+		moat_log_error("incident %s: handler for %s %s failed",
+		    req->incident, req->method, req->match.route->pattern);
+		return 500;
+	}
+	if (w->res.refused || moat_buf_failed(&w->res.body)) {
+		moat_log_error("incident %s: handler for %s %s built an "
+		    "invalid or oversized response", req->incident,
+		    req->method, req->match.route->pattern);
+		return 500;
+	}
+	return 0;
+}
+
+static void
+send_response(struct worker *w)
+{
+	FCGX_Stream *out = w->fcgi.out;
+
+	moat_buf_reset(&w->head);
+	fault_response_started();
+	if (!response_head(&w->res, &w->head)) {
+		errorpage_render(&w->res, 500, w->incident);
+		moat_buf_reset(&w->head);
+		response_head(&w->res, &w->head);
+	}
+	FCGX_PutStr(w->head.data, (int)w->head.len, out);
+	if (strcmp(w->req.method, "HEAD") != 0 && w->res.body.len > 0)
+		FCGX_PutStr(w->res.body.data, (int)w->res.body.len, out);
+}
+
+static void
+handle_request(struct worker *w)
+{
+	const char *why = "";
+	int status;
+
+	arena_reset(&w->arena);
+	response_reset(&w->res);
+	status = request_from_params(&w->req, &w->arena, &w->cfg->limits,
+	    w->fcgi.envp, w->incident, &why);
+	describe_request(w);
+	if (status == 0)
+		status = read_body(w, &why);
+	if (!drain_stdin(w->fcgi.in))
+		w->fcgi.keepConnection = 0;
+	if (status != 0)
+		moat_log_info("incident %s: %d for %s %.200s: %s",
+		    w->incident, status, w->req.method,
+		    w->req.raw_path ? w->req.raw_path : "?", why);
+	else
+		status = dispatch(w);
+	if (status != 0)
+		errorpage_render(&w->res, status, w->incident);
+	send_response(w);
+}
+
+/* Serve one request on kept connection i; drop it if it closed. */
+static void
+serve_connection(struct worker *w, size_t i)
+{
+	int rc;
+
+	w->fcgi.ipcFd = w->conns[i].fd;
+	/* Keep FCGX_Accept_r from closing the fd we just handed it. */
+	w->fcgi.keepConnection = 1;
+	incident_new(w->incident);
+	/* Also bounds a peer that connects and then sends nothing. */
+	fault_request_begin(w->conns[i].fd, 0, w->incident, "(reading request)",
+	    w->cfg->request_timeout);
+	rc = FCGX_Accept_r(&w->fcgi);
+	if (rc < 0) {
+		/* The peer closed or spoke nonsense; libfcgi closed the fd. */
+		fault_request_end();
+		conn_remove(w, i, false);
+		return;
+	}
+	fault_request_begin(w->fcgi.ipcFd, w->fcgi.requestId, w->incident,
+	    "(request)", w->cfg->request_timeout);
+	handle_request(w);
+	FCGX_Finish_r(&w->fcgi);
+	fault_request_end();
+	w->served++;
+	if (w->fcgi.ipcFd < 0) {
+		conn_remove(w, i, false);
+		return;
+	}
+	w->conns[i].fd = w->fcgi.ipcFd;
+	w->conns[i].last_used = now_seconds();
+}
+
+static void
+accept_connection(struct worker *w)
+{
+	int fd;
+
+	fd = accept4(w->listener->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		/* Another worker won the race, or a transient error. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			moat_log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	if (w->listener->is_tcp && !listen_peer_allowed(w->cfg, fd)) {
+		moat_log_warn("refused a FastCGI connection from a peer not "
+		    "in fastcgi_peers");
+		close(fd);
+		return;
+	}
+	if (w->nconns == w->cfg->max_kept_connections)
+		conn_remove(w, conn_oldest(w), true);
+	w->conns[w->nconns].fd = fd;
+	w->conns[w->nconns].last_used = now_seconds();
+	serve_connection(w, w->nconns++);
+}
+
+/* Index of a ready kept connection, round robin; -1 if none. */
+static int
+ready_connection(struct worker *w, const struct pollfd *pfd)
+{
+	size_t k, i;
+
+	for (k = 0; k < w->nconns; k++) {
+		i = (w->next_conn + k) % w->nconns;
+		if (pfd[i + 1].revents != 0) {
+			w->next_conn = i + 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static bool
+worker_should_run(const struct worker *w)
+{
+	return !stop_requested && (w->cfg->max_requests == 0 ||
+	    w->served < w->cfg->max_requests);
+}
+
+static void
+worker_loop(struct worker *w)
+{
+	struct pollfd pfd[WORKER_MAX_CONNS + 1];
+	bool prefer_listen = false;
+	size_t i;
+	int n, ci;
+
+	while (worker_should_run(w)) {
+		pfd[0].fd = w->listener->fd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < w->nconns; i++) {
+			pfd[i + 1].fd = w->conns[i].fd;
+			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
+		}
+		n = poll(pfd, w->nconns + 1, 1000);
+		if (n < 0 && errno != EINTR) {
+			moat_log_error("poll: %s", strerror(errno));
+			return;
+		}
+		conns_expire(w, now_seconds());
+		if (n <= 0)
+			continue;
+		/* Alternate so neither new nor kept connections starve. */
+		ci = ready_connection(w, pfd);
+		if ((pfd[0].revents & POLLIN) && (ci < 0 || prefer_listen))
+			accept_connection(w);
+		else if (ci >= 0)
+			serve_connection(w, (size_t)ci);
+		prefer_listen = !prefer_listen;
+	}
+}
+
+void
+worker_main(const struct moat_app *app, const struct router *router,
+    const struct moat_config *cfg, const struct listener *listener)
+{
+	struct worker *w;
+	size_t i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL || worker_signals() != 0 ||
+	    fault_install() != 0 || FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&w->fcgi, -1, 0) != 0) {
+		moat_log_error("worker: cannot initialise");
+		_exit(1);
+	}
+	w->app = app;
+	w->router = router;
+	w->cfg = cfg;
+	w->listener = listener;
+	incident_forget();
+	arena_init(&w->arena, cfg->limits.max_multipart_bytes +
+	    cfg->limits.max_body_bytes + 4 * 1024 * 1024);
+	response_init(&w->res, RESPONSE_BODY_MAX);
+	moat_buf_init(&w->head, RESPONSE_HEADERS_MAX + 1024);
+	moat_log_debug("worker ready");
+	worker_loop(w);
+	for (i = 0; i < w->nconns; i++)
+		close(w->conns[i].fd);
+	arena_reset(&w->arena);
+	response_free(&w->res);
+	moat_buf_free(&w->head);
+	free(w);
+	_exit(WORKER_EXIT_RETIRED);
+}

@@ -1,0 +1,346 @@
+/*
+ * test_cookies.c - the Cookie header, friendly and hostile.
+ *
+ * Limits are small (8 cookies, names of 8 bytes, values of 16, a header
+ * of 64) so each cap can be hit exactly and then passed by one.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/params.h"
+#include "unit.h"
+
+struct kv {
+	const char	*name;
+	const char	*value;
+};
+
+static struct moat_limits
+small_limits(void)
+{
+	struct moat_limits lim;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_params = 8;
+	lim.max_name_bytes = 8;
+	lim.max_value_bytes = 16;
+	lim.max_cookie_bytes = 64;
+	return lim;
+}
+
+static int
+parse_len(struct arena *a, const char *s, size_t len,
+    const struct moat_limits *lim, struct param_list *l)
+{
+	const char *why = NULL;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	rc = cookies_parse(a, s, len, lim, l, &why);
+	CU_ASSERT(rc == 0 || why != NULL);
+	return rc;
+}
+
+static void
+expect_rc_len(const char *s, size_t len, int want)
+{
+	struct moat_limits lim = small_limits();
+	struct param_list l;
+	struct arena a;
+
+	arena_init(&a, 1 << 20);
+	CU_ASSERT_EQUAL(parse_len(&a, s, len, &lim, &l), want);
+	arena_reset(&a);
+}
+
+#define RC(s, want)	expect_rc_len((s), sizeof(s) - 1, (want))
+
+static void
+expect_pairs(const char *s, const struct kv *kv, size_t n)
+{
+	struct moat_limits lim = small_limits();
+	struct param_list l;
+	struct arena a;
+	size_t i;
+
+	arena_init(&a, 1 << 20);
+	CU_ASSERT_EQUAL_FATAL(parse_len(&a, s, strlen(s), &lim, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(l.count, n);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT_STRING_EQUAL(l.items[i].name, kv[i].name);
+		CU_ASSERT_STRING_EQUAL(l.items[i].value, kv[i].value);
+		CU_ASSERT_EQUAL(l.items[i].value_len, strlen(kv[i].value));
+	}
+	arena_reset(&a);
+}
+
+#define PAIRS(s, ...) do {						\
+	static const struct kv kv_[] = { __VA_ARGS__ };			\
+	expect_pairs((s), kv_, UNIT_NELEM(kv_));			\
+} while (0)
+
+#define NONE(s) do {							\
+	expect_pairs((s), NULL, 0);					\
+} while (0)
+
+static void
+test_simple(void)
+{
+	PAIRS("a=1", { "a", "1" });
+	PAIRS("a=1; b=2", { "a", "1" }, { "b", "2" });
+	PAIRS("sid=AbC-_.~09; theme=dark",
+	    { "sid", "AbC-_.~09" }, { "theme", "dark" });
+	PAIRS("t=YWJj==", { "t", "YWJj==" });
+	PAIRS("a=", { "a", "" });
+	PAIRS("a=; b=", { "a", "" }, { "b", "" });
+	PAIRS("x=!#$%&'()*+-./:; y=<=>?@[]^_`{|}~",
+	    { "x", "!#$%&'()*+-./:" }, { "y", "<=>?@[]^_`{|}~" });
+	PAIRS("!#$%&'*+=1", { "!#$%&'*+", "1" });
+}
+
+static void
+test_whitespace(void)
+{
+	PAIRS("a=1;b=2", { "a", "1" }, { "b", "2" });
+	PAIRS("  a=1 ;  b=2  ", { "a", "1" }, { "b", "2" });
+	PAIRS("\ta=1;\tb=2\t", { "a", "1" }, { "b", "2" });
+	PAIRS("a = 1", { "a", "1" });
+	PAIRS("a=1;", { "a", "1" });
+	PAIRS("a=1;;b=2", { "a", "1" }, { "b", "2" });
+	PAIRS("; a=1", { "a", "1" });
+}
+
+static void
+test_quoted(void)
+{
+	PAIRS("a=\"xyz\"", { "a", "xyz" });
+	PAIRS("a=\"\"", { "a", "" });
+	PAIRS("a=\"x\"; b=y", { "a", "x" }, { "b", "y" });
+	RC("a=\"", 400);
+	RC("a=\"x", 400);
+	RC("a=x\"", 400);
+	RC("a=\"x\"y\"", 400);
+	RC("a=\"x y\"", 400);
+	RC("a=\"\"\"", 400);
+}
+
+/* Values are stored as sent: no percent-decoding, no '+' to space. */
+static void
+test_no_decoding(void)
+{
+	PAIRS("a=%41%00", { "a", "%41%00" });
+	PAIRS("a=x+y", { "a", "x+y" });
+	PAIRS("a=%", { "a", "%" });
+}
+
+static void
+test_empty(void)
+{
+	struct moat_limits lim = small_limits();
+	struct param_list l;
+	struct arena a;
+
+	arena_init(&a, 1 << 20);
+	CU_ASSERT_EQUAL(parse_len(&a, NULL, 0, &lim, &l), 0);
+	CU_ASSERT_EQUAL(l.count, 0);
+	arena_reset(&a);
+	NONE("");
+	NONE("   ");
+	NONE(";");
+	NONE(" ; ;\t");
+}
+
+static void
+test_duplicates(void)
+{
+	struct moat_limits lim = small_limits();
+	const char *s = "a=1; b=2; a=3; A=4";
+	const struct param *p;
+	struct param_list l;
+	struct arena a;
+
+	arena_init(&a, 1 << 20);
+	CU_ASSERT_EQUAL_FATAL(parse_len(&a, s, strlen(s), &lim, &l), 0);
+	CU_ASSERT_EQUAL(l.count, 4);
+	p = param_list_find(&l, "a", 0);
+	CU_ASSERT(p != NULL && strcmp(p->value, "1") == 0);
+	p = param_list_find(&l, "a", 1);
+	CU_ASSERT(p != NULL && strcmp(p->value, "3") == 0);
+	CU_ASSERT_PTR_NULL(param_list_find(&l, "a", 2));
+	p = param_list_find(&l, "A", 0);
+	CU_ASSERT(p != NULL && strcmp(p->value, "4") == 0);
+	arena_reset(&a);
+}
+
+static void
+test_bad_pairs(void)
+{
+	RC("a", 400);
+	RC("a=1; b", 400);
+	RC("a=1; b ;c=2", 400);
+	RC("=1", 400);
+	RC(" =1", 400);
+	RC("a=1; =2", 400);
+}
+
+static void
+test_bad_names(void)
+{
+	RC("a b=1", 400);
+	RC("a(=1", 400);
+	RC("a\"=1", 400);
+	RC("a,b=1", 400);
+	RC("a/b=1", 400);
+	RC("a:b=1", 400);
+	RC("a\x01=1", 400);
+	RC("a\x7f=1", 400);
+	RC("\xc3\xa9=1", 400);
+	RC("a\0=1", 400);
+}
+
+static void
+test_bad_values(void)
+{
+	RC("a=1 2", 400);
+	RC("a=1\t2", 400);
+	RC("a=x,y", 400);
+	RC("a=x\\y", 400);
+	RC("a=x\"y", 400);
+	RC("a=\x01", 400);
+	RC("a=x\x7f", 400);
+	RC("a=\x80", 400);
+	RC("a=\xc3\xa9", 400);
+	RC("a=x\0", 400);
+	RC("a=\0", 400);
+	RC("a=x\r\nSet-Cookie: b=1", 400);
+	RC("a=x\n", 400);
+}
+
+static void
+test_max_header(void)
+{
+	char s[66];
+
+	/* 64 bytes exactly: "a=" + 14 + "; b=" + 14 + "; c=" + 14 + ... */
+	memset(s, 'x', sizeof(s));
+	memcpy(s, "a=", 2);
+	memcpy(s + 16, "; b=", 4);
+	memcpy(s + 34, "; c=", 4);
+	memcpy(s + 52, "; d=", 4);
+	expect_rc_len(s, 64, 0);
+	expect_rc_len(s, 65, 413);
+	/* Whitespace counts too. */
+	memset(s, ' ', sizeof(s));
+	memcpy(s, "a=1", 3);
+	expect_rc_len(s, 64, 0);
+	expect_rc_len(s, 65, 413);
+}
+
+static void
+test_max_params(void)
+{
+	PAIRS("a=1;b=2;c=3;d=4;e=5;f=6;g=7;h=8",
+	    { "a", "1" }, { "b", "2" }, { "c", "3" }, { "d", "4" },
+	    { "e", "5" }, { "f", "6" }, { "g", "7" }, { "h", "8" });
+	RC("a=1;b=2;c=3;d=4;e=5;f=6;g=7;h=8;i=9", 413);
+	RC("a=;a=;a=;a=;a=;a=;a=;a=;a=", 413);
+	/* Empty segments do not count. */
+	PAIRS(";;a=;;a=;a=;;a=;a=;a=;;a=;a=;;",
+	    { "a", "" }, { "a", "" }, { "a", "" }, { "a", "" },
+	    { "a", "" }, { "a", "" }, { "a", "" }, { "a", "" });
+}
+
+static void
+test_max_name(void)
+{
+	PAIRS("abcdefgh=1", { "abcdefgh", "1" });
+	RC("abcdefghi=1", 413);
+}
+
+static void
+test_max_value(void)
+{
+	PAIRS("v=0123456789abcdef", { "v", "0123456789abcdef" });
+	RC("v=0123456789abcdefg", 413);
+	/* The quotes are not part of the value. */
+	PAIRS("v=\"0123456789abcdef\"", { "v", "0123456789abcdef" });
+	RC("v=\"0123456789abcdefg\"", 413);
+}
+
+/* A long header of tiny cookies is refused at the count cap. */
+static void
+test_huge_count(void)
+{
+	struct moat_limits lim = small_limits();
+	const size_t n = 100000;
+	struct param_list l;
+	struct arena a;
+	char *s;
+	size_t i;
+
+	if ((s = malloc(n * 4)) == NULL) {
+		CU_FAIL("malloc");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(s + i * 4, "a=1;", 4);
+	lim.max_cookie_bytes = n * 4;
+	lim.max_params = 100;
+	arena_init(&a, 64 << 20);
+	CU_ASSERT_EQUAL(parse_len(&a, s, n * 4, &lim, &l), 413);
+	arena_reset(&a);
+	lim.max_params = n;
+	CU_ASSERT_EQUAL(parse_len(&a, s, n * 4, &lim, &l), 0);
+	CU_ASSERT_EQUAL(l.count, n);
+	arena_reset(&a);
+	free(s);
+}
+
+static void
+test_arena_full(void)
+{
+	struct moat_limits lim = small_limits();
+	const char *s = "a=1; b=2; c=3";
+	struct param_list l;
+	struct arena a;
+	size_t cap;
+	int rc, ok = 0, full = 0;
+
+	for (cap = 0; cap < 2048; cap += 16) {
+		arena_init(&a, cap);
+		rc = parse_len(&a, s, strlen(s), &lim, &l);
+		if (rc == 0 && l.count == 3)
+			ok++;
+		else if (rc == 413)
+			full++;
+		arena_reset(&a);
+	}
+	CU_ASSERT(ok > 0);
+	CU_ASSERT(full > 0);
+	CU_ASSERT_EQUAL(ok + full, 2048 / 16);
+}
+
+int
+register_cookies_tests(void)
+{
+	static const struct unit_test tests[] = {
+		{ "simple", test_simple },
+		{ "whitespace", test_whitespace },
+		{ "quoted values", test_quoted },
+		{ "no decoding", test_no_decoding },
+		{ "empty header", test_empty },
+		{ "duplicates in order", test_duplicates },
+		{ "pairs without '=' or name", test_bad_pairs },
+		{ "bad names", test_bad_names },
+		{ "bad values", test_bad_values },
+		{ "max_cookie_bytes", test_max_header },
+		{ "max_params", test_max_params },
+		{ "max_name_bytes", test_max_name },
+		{ "max_value_bytes", test_max_value },
+		{ "huge count", test_huge_count },
+		{ "arena full", test_arena_full },
+	};
+
+	return unit_add_suite("cookies", tests, UNIT_NELEM(tests));
+}
