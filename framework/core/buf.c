@@ -55,7 +55,8 @@ buf_reserve(struct moat_buf *b, size_t need)
 	cap = b->cap < 64 ? 64 : b->cap;
 	while (cap < want)
 		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-	if (cap > b->max + 1)
+	/* max + 1 wraps to 0 for an unbounded (SIZE_MAX) buffer. */
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	if ((p = realloc(b->data, cap)) == NULL) {
 		b->failed = true;

@@ -70,7 +70,7 @@ static const struct config_key config_keys[] = {
 	    false },
 	{ "max_kept_connections", KEY_UINT, CFG(max_kept_connections), 1, 64,
 	    4, false },
-	{ "kept_idle_timeout", KEY_UINT, CFG(kept_idle_timeout), 1, 3600, 60,
+	{ "kept_idle_timeout", KEY_UINT, CFG(kept_idle_timeout), 1, 3600, 300,
 	    false },
 	{ "max_body_bytes", KEY_SIZE, LIM(max_body_bytes), 0, 64 * MiB,
 	    1 * MiB, false },
@@ -426,10 +426,14 @@ config_parse(struct moat_config *cfg, const char *name, const char *text,
 	struct config_parser p = { .cfg = cfg, .name = name, .err = err,
 	    .errlen = errlen };
 	char line[CONFIG_LINE_MAX + 1];
+	const char *nul;
 	size_t start = 0, end;
 
-	if (memchr(text, '\0', len) != NULL) {
-		p.line = 1;
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		/* Name the line that holds it, as for every other error. */
+		for (p.line = 1; text < nul; text++)
+			if (*text == '\n')
+				p.line++;
 		return parse_error(&p, "file contains a NUL byte");
 	}
 	while (start < len) {

@@ -190,6 +190,12 @@ parse_body_framing(struct moat_request *req, const char **why)
 	const struct moat_limits *lim = req->limits;
 	size_t cap;
 
+	/* Content-Type travels outside HTTP_*, so check its limit here. */
+	if (req->content_type != NULL &&
+	    strlen(req->content_type) > lim->max_header_bytes) {
+		*why = "header too long";
+		return 431;
+	}
 	if (req->content_length == NULL || req->content_length[0] == '\0')
 		return 0;
 	if (!parse_length(req->content_length, &req->body_len)) {
@@ -255,6 +261,11 @@ int
 request_parse_body(struct moat_request *req, const unsigned char *body,
     size_t len, const char **why)
 {
+	/* moat_request_body() reports body_len: it must be what we hold. */
+	if (len != req->body_len) {
+		*why = "body length does not match CONTENT_LENGTH";
+		return 400;
+	}
 	switch (req->body_kind) {
 	case BODY_URLENCODED:
 		return urlencoded_parse(req->arena, (const char *)body, len,

@@ -194,7 +194,7 @@ is_local_path(const char *loc)
 {
 	return loc[0] == '/' && loc[1] != '/' && loc[1] != '\\' &&
 	    is_field_value(loc) && strchr(loc, '\\') == NULL &&
-	    strchr(loc, ' ') == NULL;
+	    strchr(loc, ' ') == NULL && strchr(loc, '\t') == NULL;
 }
 
 int

@@ -131,6 +131,12 @@ compile_pattern(struct compiled_route *cr, const char *pattern)
 			return -1;
 		if ((slash = strchr(p, '/')) == NULL)
 			slash = p + strlen(p);
+		/*
+		 * "/a/" would compile like "/a" yet never match the path
+		 * "/a/", which has an empty last segment: refuse it.
+		 */
+		else if (slash[1] == '\0')
+			return -1;
 		if (compile_segment(&cr->segs[cr->nsegs], p,
 		    (size_t)(slash - p)) != 0)
 			return -1;

@@ -136,11 +136,16 @@ static void
 on_fatal_signal(int sig)
 {
 	int saved = errno;
+	sigset_t set;
 
 	answer_and_log(500, signal_event(sig));
 	errno = saved;
-	/* Die of the same signal so the supervisor can name it. */
+	/* Die of the same signal so the supervisor can name it; the signal
+	 * is blocked while its handler runs, so unblock it first. */
+	sigemptyset(&set);
+	sigaddset(&set, sig);
 	signal(sig, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
 	_exit(128 + sig);
 }

@@ -6,10 +6,18 @@
  * more connections than workers, requests queue behind idle connections
  * while workers sit blocked in read(2).  This loop instead owns the
  * connections: it polls the listening socket and every kept connection
- * together, serves whichever has a request, and gives up its
- * longest-idle connection when it is full and new ones are waiting.
- * libfcgi still does all the FastCGI record work: each ready connection
- * is handed to FCGX_Accept_r() through the request's ipcFd.
+ * together and serves whichever has a request.  libfcgi still does all the
+ * FastCGI record work: each ready connection is handed to FCGX_Accept_r()
+ * through the request's ipcFd.
+ *
+ * Closing a kept connection races with the web server, which may be
+ * writing a new request on it at that moment; nginx retries such a request
+ * only if it is idempotent.  So a worker never closes a connection it
+ * wants to shed while it is idle if it can help it: it marks it and closes
+ * it right after its next response, when the web server is waiting for
+ * that response and has not yet put the connection back in its pool.  Only
+ * connections idle for a long time (or past the hard fd cap) are closed
+ * cold.
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,12 +42,15 @@
 #include "process/worker.h"
 
 #define WORKER_MAX_CONNS	64
+#define RETIRE_IDLE_MS		300	/* idle this long when retiring: close */
+#define RETIRE_MAX_MS		5000
 #define RESPONSE_BODY_MAX	(64u * 1024 * 1024)
 #define DRAIN_MAX		(256u * 1024 * 1024)
 
 struct kept_conn {
 	int		fd;
-	time_t		last_used;
+	long long	last_used_ms;
+	bool		close_after_response;
 };
 
 struct worker {
@@ -57,6 +68,8 @@ struct worker {
 	struct moat_buf			 head;
 	char				 incident[INCIDENT_ID_LEN + 1];
 	unsigned long			 served;
+	bool				 retiring;
+	long long			 retire_started_ms;
 };
 
 static volatile sig_atomic_t	stop_requested;
@@ -68,13 +81,13 @@ on_stop(int sig)
 	stop_requested = 1;
 }
 
-static time_t
-now_seconds(void)
+static long long
+now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -109,27 +122,64 @@ conn_remove(struct worker *w, size_t i, bool do_close)
 
 /* The kept connection that has waited longest: the one to give up. */
 static size_t
-conn_oldest(const struct worker *w)
+conn_oldest(const struct worker *w, bool unmarked_only)
 {
-	size_t i, oldest = 0;
+	size_t i, oldest = w->nconns;
 
-	for (i = 1; i < w->nconns; i++)
-		if (w->conns[i].last_used < w->conns[oldest].last_used)
+	for (i = 0; i < w->nconns; i++) {
+		if (unmarked_only && w->conns[i].close_after_response)
+			continue;
+		if (oldest == w->nconns ||
+		    w->conns[i].last_used_ms < w->conns[oldest].last_used_ms)
 			oldest = i;
+	}
 	return oldest;
 }
 
-static void
-conns_expire(struct worker *w, time_t now)
+/* A request (or the peer's close) is already waiting on fd. */
+static bool
+conn_has_input(int fd)
 {
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * Close connections idle past their limit.  "Idle" counts from our last
+ * response, so a connection whose next request arrived while this worker
+ * was busy elsewhere looks idle too: check for input before closing.
+ */
+static void
+conns_expire(struct worker *w, long long now)
+{
+	long long limit = (long long)w->cfg->kept_idle_timeout * 1000;
 	size_t i = 0;
 
+	if (w->retiring)
+		limit = RETIRE_IDLE_MS;
 	while (i < w->nconns) {
-		if (now - w->conns[i].last_used >=
-		    (time_t)w->cfg->kept_idle_timeout)
+		if (now - w->conns[i].last_used_ms >= limit &&
+		    !conn_has_input(w->conns[i].fd))
 			conn_remove(w, i, true);
 		else
 			i++;
+	}
+}
+
+/* Stop taking connections; shed the kept ones as described at the top. */
+static void
+worker_retire(struct worker *w)
+{
+	size_t i;
+
+	if (w->retiring)
+		return;
+	w->retiring = true;
+	w->retire_started_ms = now_ms();
+	for (i = 0; i < w->nconns; i++) {
+		w->conns[i].close_after_response = true;
+		w->conns[i].last_used_ms = w->retire_started_ms;
 	}
 }
 
@@ -279,6 +329,8 @@ serve_connection(struct worker *w, size_t i)
 	fault_request_begin(w->fcgi.ipcFd, w->fcgi.requestId, w->incident,
 	    "(request)", w->cfg->request_timeout);
 	handle_request(w);
+	if (w->conns[i].close_after_response || w->retiring)
+		w->fcgi.keepConnection = 0;
 	FCGX_Finish_r(&w->fcgi);
 	fault_request_end();
 	w->served++;
@@ -287,7 +339,24 @@ serve_connection(struct worker *w, size_t i)
 		return;
 	}
 	w->conns[i].fd = w->fcgi.ipcFd;
-	w->conns[i].last_used = now_seconds();
+	w->conns[i].last_used_ms = now_ms();
+}
+
+/*
+ * Make room for a new connection: past max_kept_connections the oldest
+ * kept one is marked to close after its next response; only at the hard
+ * cap is one closed cold.
+ */
+static void
+conns_make_room(struct worker *w)
+{
+	size_t victim;
+
+	if (w->nconns == WORKER_MAX_CONNS)
+		conn_remove(w, conn_oldest(w, false), true);
+	if (w->nconns >= w->cfg->max_kept_connections &&
+	    (victim = conn_oldest(w, true)) < w->nconns)
+		w->conns[victim].close_after_response = true;
 }
 
 static void
@@ -309,10 +378,10 @@ accept_connection(struct worker *w)
 		close(fd);
 		return;
 	}
-	if (w->nconns == w->cfg->max_kept_connections)
-		conn_remove(w, conn_oldest(w), true);
+	conns_make_room(w);
 	w->conns[w->nconns].fd = fd;
-	w->conns[w->nconns].last_used = now_seconds();
+	w->conns[w->nconns].last_used_ms = now_ms();
+	w->conns[w->nconns].close_after_response = false;
 	serve_connection(w, w->nconns++);
 }
 
@@ -332,11 +401,16 @@ ready_connection(struct worker *w, const struct pollfd *pfd)
 	return -1;
 }
 
+/* Retire on a stop request or after max_requests; run until drained. */
 static bool
-worker_should_run(const struct worker *w)
+worker_should_run(struct worker *w)
 {
-	return !stop_requested && (w->cfg->max_requests == 0 ||
-	    w->served < w->cfg->max_requests);
+	if (stop_requested || (w->cfg->max_requests != 0 &&
+	    w->served >= w->cfg->max_requests))
+		worker_retire(w);
+	if (!w->retiring)
+		return true;
+	return w->nconns > 0 && now_ms() - w->retire_started_ms < RETIRE_MAX_MS;
 }
 
 static void
@@ -348,19 +422,23 @@ worker_loop(struct worker *w)
 	int n, ci;
 
 	while (worker_should_run(w)) {
-		pfd[0].fd = w->listener->fd;
+		/* Before polling, so a connection that just got a request is
+		 * served rather than closed under the web server's feet. */
+		conns_expire(w, now_ms());
+		/* A retiring worker leaves new connections to the others. */
+		pfd[0].fd = w->retiring ? -1 : w->listener->fd;
 		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
 		for (i = 0; i < w->nconns; i++) {
 			pfd[i + 1].fd = w->conns[i].fd;
 			pfd[i + 1].events = POLLIN;
 			pfd[i + 1].revents = 0;
 		}
-		n = poll(pfd, w->nconns + 1, 1000);
+		n = poll(pfd, w->nconns + 1, w->retiring ? 50 : 1000);
 		if (n < 0 && errno != EINTR) {
 			moat_log_error("poll: %s", strerror(errno));
 			return;
 		}
-		conns_expire(w, now_seconds());
 		if (n <= 0)
 			continue;
 		/* Alternate so neither new nor kept connections starve. */

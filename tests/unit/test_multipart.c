@@ -119,17 +119,17 @@ check_files(const struct upload_list *u, const struct fw *w, size_t nw,
 }
 
 static void
-expect_parse(const char *ct, const char *body, size_t len,
-    const struct kv *kv, size_t nkv, const struct fw *w, size_t nw)
+expect_parse_lim(const char *ct, const char *body, size_t len,
+    const struct kv *kv, size_t nkv, const struct fw *w, size_t nw,
+    const struct moat_limits *lim)
 {
-	struct moat_limits lim = small_limits();
 	struct param_list f;
 	struct upload_list u;
 	struct arena a;
 	size_t i;
 
 	arena_init(&a, 1 << 20);
-	CU_ASSERT_EQUAL_FATAL(run(&a, ct, body, len, &lim, &f, &u), 0);
+	CU_ASSERT_EQUAL_FATAL(run(&a, ct, body, len, lim, &f, &u), 0);
 	CU_ASSERT_EQUAL_FATAL(f.count, nkv);
 	for (i = 0; i < nkv; i++) {
 		CU_ASSERT(streq(f.items[i].name, kv[i].name));
@@ -138,6 +138,26 @@ expect_parse(const char *ct, const char *body, size_t len,
 	}
 	check_files(&u, w, nw, (const unsigned char *)body, len);
 	arena_reset(&a);
+}
+
+static void
+expect_parse(const char *ct, const char *body, size_t len,
+    const struct kv *kv, size_t nkv, const struct fw *w, size_t nw)
+{
+	struct moat_limits lim = small_limits();
+
+	expect_parse_lim(ct, body, len, kv, nkv, w, nw, &lim);
+}
+
+/* As expect_parse with files of up to 1 KiB. */
+static void
+expect_big_files(const char *body, size_t len, const struct fw *w,
+    size_t nw)
+{
+	struct moat_limits lim = small_limits();
+
+	lim.max_file_bytes = 1024;
+	expect_parse_lim(CT, body, len, NULL, 0, w, nw, &lim);
 }
 
 #define OK(ct, body, f, w) expect_parse((ct), (body), sizeof(body) - 1, \
@@ -266,9 +286,13 @@ test_boundary_in_data(void)
 	static const char body[] =
 	    UPLOAD("f", "x", "a/b", "abc--XYZ--def")
 	    FIELD("t", "x--XYZ")
+	    UPLOAD("g", "y", "a/b", "a--XYZ\r\nb")
 	    END;
 	static const struct kv f[] = { { "t", "x--XYZ" } };
-	static const struct fw w[] = { { "f", "x", "a/b", "abc--XYZ--def", 13 } };
+	static const struct fw w[] = {
+		{ "f", "x", "a/b", "abc--XYZ--def", 13 },
+		{ "g", "y", "a/b", "a--XYZ\r\nb", 10 },
+	};
 
 	OK(CT, body, f, w);
 }
@@ -283,9 +307,9 @@ test_boundary_prefix(void)
 	    "\r\n--XYZ\t-\r\n--XYZZ"
 	    "\r\n" END;
 	static const struct fw w[] = { { "f", "x", "application/octet-stream",
-	    "--XYZa\r\n--XYZ-x\r\n--XYZ x\r\n--XYZ\t-\r\n--XYZZ", 37 } };
+	    "--XYZa\r\n--XYZ-x\r\n--XYZ x\r\n--XYZ\t-\r\n--XYZZ", 41 } };
 
-	OK_FILES(CT, body, w);
+	expect_big_files(body, sizeof(body) - 1, w, UNIT_NELEM(w));
 }
 
 /* Blanks between the boundary and CRLF are transport padding. */
@@ -634,9 +658,9 @@ test_nested(void)
 	    "\r\n" END;
 	static const struct fw w[] = { { "f", "n",
 	    "multipart/mixed; boundary=in",
-	    "--in\r\n" CD "name=\"evil\"\r\n\r\nx\r\n--in--", 51 } };
+	    "--in\r\n" CD "name=\"evil\"\r\n\r\nx\r\n--in--", 62 } };
 
-	OK_FILES(CT, body, w);
+	expect_big_files(body, sizeof(body) - 1, w, UNIT_NELEM(w));
 }
 
 static void

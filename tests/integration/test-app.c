@@ -1,0 +1,178 @@
+/*
+ * test-app.c - an application with routes that misbehave on purpose, so
+ * the integration tests can check what the framework does about it:
+ * faults, timeouts, failed handlers, header injection, hostile log text.
+ * It is built for `make check` only and never installed.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <moat/moat.h>
+
+static int
+home(const struct moat_request *req, struct moat_response *res)
+{
+	return moat_response_text(res, 200, "test app\n");
+}
+
+static int
+crash(const struct moat_request *req, struct moat_response *res)
+{
+	raise(SIGSEGV);
+	return 0;
+}
+
+static int
+crash_abort(const struct moat_request *req, struct moat_response *res)
+{
+	abort();
+}
+
+static int
+fail(const struct moat_request *req, struct moat_response *res)
+{
+	moat_buf_puts(moat_response_body(res), "half a page that must not "
+	    "be seen");
+	moat_log_error("fail route: giving up on purpose");
+	return -1;
+}
+
+static int
+sleep_ms(const struct moat_request *req, struct moat_response *res)
+{
+	struct timespec ts;
+	int64_t ms;
+
+	if (!moat_request_route_int(req, "ms", &ms) || ms < 0 || ms > 60000)
+		return moat_response_text(res, 400, "bad duration\n");
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	return moat_response_text(res, 200, "slept\n");
+}
+
+static int
+inject(const struct moat_request *req, struct moat_response *res)
+{
+	/* The return value is ignored on purpose: the framework must cope. */
+	moat_response_header(res, "X-Test", "a\r\nSet-Cookie: evil=1");
+	return moat_response_text(res, 200, "injected?\n");
+}
+
+static int
+log_text(const struct moat_request *req, struct moat_response *res)
+{
+	const char *msg = moat_request_query(req, "msg");
+
+	moat_log_info("user said: %s", msg != NULL ? msg : "(nothing)");
+	return moat_response_text(res, 200, "logged\n");
+}
+
+/* Bypasses moat_log: what a compromised worker could write. */
+static int
+raw_log(const struct moat_request *req, struct moat_response *res)
+{
+	static const char forged[] = "first\n2026-01-01T00:00:00Z "
+	    "supervisor[1] info: forged line\nesc\x1b[31mred\n";
+	char longline[6000];
+
+	memset(longline, 'A', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\n';
+	if (write(STDERR_FILENO, forged, sizeof(forged) - 1) < 0 ||
+	    write(STDERR_FILENO, longline, sizeof(longline)) < 0)
+		return -1;
+	return moat_response_text(res, 200, "raw\n");
+}
+
+static int
+echo_form(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	const struct moat_upload *up = moat_request_file(req, "file");
+	const char *v;
+	size_t i;
+
+	moat_response_content_type(res, "text/plain");
+	for (i = 0; (v = moat_request_form_nth(req, "a", i)) != NULL; i++)
+		moat_buf_printf(body, "a=%s\n", v);
+	if ((v = moat_request_form(req, "b")) != NULL)
+		moat_buf_printf(body, "b=%s\n", v);
+	if (up != NULL)
+		moat_buf_printf(body, "file=%s size=%zu\n", up->filename,
+		    up->size);
+	return 0;
+}
+
+static int
+echo_cookie(const struct moat_request *req, struct moat_response *res)
+{
+	const char *v = moat_request_cookie(req,
+	    moat_request_route_param(req, "name"));
+
+	return moat_response_text(res, 200, v != NULL ? v : "(none)");
+}
+
+static int
+echo_header(const struct moat_request *req, struct moat_response *res)
+{
+	const char *v = moat_request_header(req,
+	    moat_request_route_param(req, "name"));
+
+	return moat_response_text(res, 200, v != NULL ? v : "(none)");
+}
+
+static int
+show_pid(const struct moat_request *req, struct moat_response *res)
+{
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "%ld\n", (long)getpid());
+	return 0;
+}
+
+static int
+big(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	size_t i;
+
+	moat_response_content_type(res, "text/plain");
+	for (i = 0; i < 100 * 1024 / 64; i++)
+		moat_buf_puts(body, "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcde\n");
+	return 0;
+}
+
+static const struct moat_route routes[] = {
+	{ "GET", "/", home },
+	{ "GET", "/crash", crash },
+	{ "GET", "/abort", crash_abort },
+	{ "GET", "/fail", fail },
+	{ "GET", "/sleep/{ms:int}", sleep_ms },
+	{ "GET", "/inject", inject },
+	{ "GET", "/log", log_text },
+	{ "GET", "/rawlog", raw_log },
+	{ "POST", "/form", echo_form },
+	{ "PUT", "/form", echo_form },
+	{ "GET", "/cookie/{name:str}", echo_cookie },
+	{ "GET", "/header/{name:str}", echo_header },
+	{ "GET", "/pid", show_pid },
+	{ "GET", "/big", big },
+};
+
+int
+main(int argc, char **argv)
+{
+	const struct moat_app app = {
+		.name = "moat-test-app",
+		.routes = routes,
+		.nroutes = MOAT_NELEM(routes),
+	};
+
+	return moat_main(&app, argc, argv);
+}
