@@ -51,14 +51,19 @@ cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
     -I$src/framework/include -I$src/framework"
 sodium=$(pkg-config --cflags --libs libsodium 2>/dev/null)
 
+excluded()
+{
+	for x in $FUZZ_EXCLUDE; do
+		[ "$x" = "$1" ] && return 0
+	done
+	return 1
+}
+
 # The sources every target gets.
 common=
 for f in "$src"/framework/core/*.c "$src"/framework/http/*.c; do
 	[ -e "$f" ] || continue
-	rel=${f#"$src"/}
-	case " $(echo $FUZZ_EXCLUDE) " in
-	*" $rel "*)	continue ;;
-	esac
+	excluded "${f#"$src"/}" && continue
 	grep -q '^#include[[:space:]]*[<"]fcgi' "$f" && continue
 	common="$common $f"
 done
@@ -67,6 +72,7 @@ done
 target_sources()
 {
 	list=$common
+	# shellcheck disable=SC2013	# the line is a list of words
 	for rel in $(sed -n 's|^//[[:space:]]*fuzz-sources:||p' "$1"); do
 		case " $list " in
 		*" $src/$rel "*)	;;
@@ -90,7 +96,7 @@ for t in "$src"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$t" .c)
 	short=${name#fuzz_}
 	log=$out/logs/$name.log
-	# shellcheck disable=SC2086	# the lists are meant to split
+	# shellcheck disable=SC2046,SC2086	# the lists are meant to split
 	if ! $FUZZ_CC $cflags "$t" $(target_sources "$t") $sodium \
 	    -o "$out/bin/$name" >"$out/logs/$name.build" 2>&1; then
 		echo "$name: BUILD FAILED, see $out/logs/$name.build"
@@ -107,7 +113,7 @@ for t in "$src"/tests/fuzz/fuzz_*.c; do
 	    -artifact_prefix="$out/crashes/$name-" "$corpus" >"$log" 2>&1
 	rc=$?
 	runs=$(runs_of "$log")
-	files=$(ls "$corpus" | wc -l)
+	files=$(find "$corpus" -type f | wc -l)
 	if [ "$rc" -eq 0 ]; then
 		echo "$name: ok, ${runs:-?} runs in ${secs}s," \
 		    "corpus $files files"

@@ -291,7 +291,7 @@ test_boundary_in_data(void)
 	static const struct kv f[] = { { "t", "x--XYZ" } };
 	static const struct fw w[] = {
 		{ "f", "x", "a/b", "abc--XYZ--def", 13 },
-		{ "g", "y", "a/b", "a--XYZ\r\nb", 10 },
+		{ "g", "y", "a/b", "a--XYZ\r\nb", 9 },
 	};
 
 	OK(CT, body, f, w);
@@ -396,7 +396,7 @@ test_name_forms(void)
 	    "--XYZ\r\n" CD "name=\"caf\xc3\xa9\"\r\n\r\n4\r\n"
 	    "--XYZ\r\n" CD "name=\"a;b\"\r\n\r\n5\r\n"
 	    "--XYZ\r\ncontent-disposition:FORM-DATA;NAME=\"up\"  \r\n"
-	    "X-Other: ignored\r\nX-Empty:\r\n\r\n6\r\n"
+	    "X-Other: ignored\r\nX-Empty:\r\nContent-Typo: x\r\n\r\n6\r\n"
 	    END;
 	static const struct kv f[] = { { "tok", "1" }, { "a\"b", "2" },
 	    { "a\\b", "3" }, { "caf\xc3\xa9", "4" }, { "a;b", "5" },
@@ -415,6 +415,7 @@ test_bad_names(void)
 	RC("--XYZ\r\n" CD "name=\"\xed\xa0\x80\"\r\n\r\n1\r\n" END, 400);
 	RC("--XYZ\r\n" CD "name=\"abc\r\n\r\n1\r\n" END, 400);
 	RC("--XYZ\r\n" CD "name=\"abc\\\"\r\n\r\n1\r\n" END, 400);
+	RC("--XYZ\r\n" CD "name=\"abc\\\r\n\r\n1\r\n" END, 400);
 	RC("--XYZ\r\n" CD "name=a b\r\n\r\n1\r\n" END, 400);
 	RC("--XYZ\r\n" CD "name=\"a\"x\r\n\r\n1\r\n" END, 400);
 	RC("--XYZ\r\n" CD "name\r\n\r\n1\r\n" END, 400);
