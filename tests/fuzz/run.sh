@@ -44,7 +44,7 @@ else
 fi
 mkdir -p "$out/bin" "$out/corpus" "$out/logs" "$out/crashes" || exit 1
 
-cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
+cflags="-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
     -Wall -Wextra -Wno-unused-parameter
     -include $src/framework/include/moat/banned.h

@@ -404,7 +404,8 @@ check_escape(const char *in, size_t inlen, size_t dstsize, const char *want)
 	CU_ASSERT_EQUAL(dst[dstsize], '#');
 }
 
-#define ESC(in, size, want)	check_escape((in), sizeof(in) - 1, (size), (want))
+#define ESC(in, size, want) \
+	check_escape((in), sizeof(in) - 1, (size), (want))
 
 static void
 test_logline_plain(void)

@@ -14,6 +14,15 @@
 #include "core/config.h"
 #include "unit.h"
 
+/* CU_ASSERT_STRING_EQUAL that fails, rather than crashes, on NULL. */
+#define STR_EQ(got, want) do {						\
+	const char *got_ = (got), *want_ = (want);			\
+									\
+	CU_assertImplementation(got_ != NULL &&				\
+	    strcmp(got_, want_) == 0, __LINE__,				\
+	    "STR_EQ(" #got ", " #want ")", __FILE__, "", CU_FALSE);	\
+} while (0)
+
 #define BASE	"listen = /run/moat.sock\npidfile = /run/moat.pid\n"
 #define KiB	((size_t)1024)
 #define MiB	(1024 * KiB)
@@ -37,7 +46,7 @@ expect_error_len(const char *text, size_t len, const char *want)
 	char err[CONFIG_ERR_MAX];
 
 	CU_ASSERT_EQUAL(parse_len(&cfg, text, len, err, sizeof(err)), -1);
-	CU_ASSERT_STRING_EQUAL(err, want);
+	STR_EQ(err, want);
 	config_free(&cfg);
 }
 
@@ -55,7 +64,7 @@ expect_ok(struct moat_config *cfg, const char *text)
 
 	CU_ASSERT_EQUAL(parse_len(cfg, text, strlen(text), err, sizeof(err)),
 	    0);
-	CU_ASSERT_STRING_EQUAL(err, "");
+	STR_EQ(err, "");
 }
 
 static void
@@ -104,10 +113,10 @@ test_minimal(void)
 	struct moat_config cfg;
 
 	expect_ok(&cfg, BASE);
-	CU_ASSERT_STRING_EQUAL(cfg.listen, "/run/moat.sock");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/run/moat.pid");
+	STR_EQ(cfg.listen, "/run/moat.sock");
+	STR_EQ(cfg.pidfile, "/run/moat.pid");
 	/* log_file defaults to stderr; the other strings stay unset. */
-	CU_ASSERT_STRING_EQUAL(cfg.log_file, "-");
+	STR_EQ(cfg.log_file, "-");
 	CU_ASSERT_PTR_NULL(cfg.socket_group);
 	CU_ASSERT_PTR_NULL(cfg.fastcgi_peers);
 	check_default_numbers(&cfg);
@@ -148,12 +157,12 @@ test_every_key(void)
 	struct moat_config cfg;
 
 	expect_ok(&cfg, text);
-	CU_ASSERT_STRING_EQUAL(cfg.listen, "fd:0");
+	STR_EQ(cfg.listen, "fd:0");
 	CU_ASSERT_EQUAL(cfg.socket_mode, 0600);
-	CU_ASSERT_STRING_EQUAL(cfg.socket_group, "www-data");
-	CU_ASSERT_STRING_EQUAL(cfg.fastcgi_peers, "127.0.0.1,::1,fe80::A");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/run/moat/moat.pid");
-	CU_ASSERT_STRING_EQUAL(cfg.log_file, "/var/log/moat.log");
+	STR_EQ(cfg.socket_group, "www-data");
+	STR_EQ(cfg.fastcgi_peers, "127.0.0.1,::1,fe80::A");
+	STR_EQ(cfg.pidfile, "/run/moat/moat.pid");
+	STR_EQ(cfg.log_file, "/var/log/moat.log");
 	CU_ASSERT_EQUAL(cfg.log_level, MOAT_LOG_DEBUG);
 	CU_ASSERT_EQUAL(cfg.workers, 256);
 	CU_ASSERT_EQUAL(cfg.max_requests, 0);
@@ -392,11 +401,11 @@ test_paths(void)
 
 	/* The value is everything after the first '='. */
 	expect_ok(&cfg, "listen = /run/a=b.sock\npidfile=/p\n");
-	CU_ASSERT_STRING_EQUAL(cfg.listen, "/run/a=b.sock");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/p");
+	STR_EQ(cfg.listen, "/run/a=b.sock");
+	STR_EQ(cfg.pidfile, "/p");
 	config_free(&cfg);
 	expect_ok(&cfg, BASE "log_file = -\n");
-	CU_ASSERT_STRING_EQUAL(cfg.log_file, "-");
+	STR_EQ(cfg.log_file, "-");
 	config_free(&cfg);
 }
 
@@ -513,15 +522,15 @@ test_layout(void)
 	expect_ok(&cfg, "# Moat\r\n\r\n  listen=/run/s.sock \t\r\n"
 	    "\t# indented comment\r\n   \r\npidfile = /run/p.pid\r\n"
 	    "workers = 8\r\nlog_level = warn\r\n");
-	CU_ASSERT_STRING_EQUAL(cfg.listen, "/run/s.sock");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/run/p.pid");
+	STR_EQ(cfg.listen, "/run/s.sock");
+	STR_EQ(cfg.pidfile, "/run/p.pid");
 	CU_ASSERT_EQUAL(cfg.workers, 8);
 	CU_ASSERT_EQUAL(cfg.log_level, MOAT_LOG_WARN);
 	config_free(&cfg);
 
 	/* No newline at the end of the last line. */
 	expect_ok(&cfg, "listen = /s\npidfile = /p");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/p");
+	STR_EQ(cfg.pidfile, "/p");
 	config_free(&cfg);
 
 	/* Line numbers count blank and comment lines. */
@@ -540,7 +549,7 @@ test_small_err_buffer(void)
 	/* The message is cut, never overflows, and stays terminated. */
 	CU_ASSERT_EQUAL(parse_len(&cfg, "bogus = 1\n", 10, err, sizeof(err)),
 	    -1);
-	CU_ASSERT_STRING_EQUAL(err, "t.conf:");
+	STR_EQ(err, "t.conf:");
 	config_free(&cfg);
 }
 
@@ -555,10 +564,10 @@ test_free_after_error(void)
 
 	CU_ASSERT_EQUAL(parse_len(&cfg, text, sizeof(text) - 1, err,
 	    sizeof(err)), -1);
-	CU_ASSERT_STRING_EQUAL(err,
+	STR_EQ(err,
 	    "t.conf:6: workers: 0 is out of range 1..256");
-	CU_ASSERT_STRING_EQUAL(cfg.listen, "/s");
-	CU_ASSERT_STRING_EQUAL(cfg.pidfile, "/p");
+	STR_EQ(cfg.listen, "/s");
+	STR_EQ(cfg.pidfile, "/p");
 	config_free(&cfg);
 	CU_ASSERT_PTR_NULL(cfg.listen);
 	CU_ASSERT_PTR_NULL(cfg.socket_group);
@@ -587,7 +596,7 @@ test_load(void)
 	CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:3: workers: 0 is out of range 1..256",
 	    path);
-	CU_ASSERT_STRING_EQUAL(err, want);
+	STR_EQ(err, want);
 	config_free(&cfg);
 	unlink(path);
 
@@ -595,9 +604,9 @@ test_load(void)
 	CU_ASSERT_EQUAL(config_load(&cfg, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
 	    "directory", path);
-	CU_ASSERT_STRING_EQUAL(err, want);
+	STR_EQ(err, want);
 	CU_ASSERT_EQUAL(config_load(&cfg, "/", err, sizeof(err)), -1);
-	CU_ASSERT_STRING_EQUAL(err, "/: not a regular file of at most 1048576 "
+	STR_EQ(err, "/: not a regular file of at most 1048576 "
 	    "bytes");
 	config_free(&cfg);
 }

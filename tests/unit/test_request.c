@@ -16,6 +16,15 @@
 #include "http/request_internal.h"
 #include "unit.h"
 
+/* CU_ASSERT_STRING_EQUAL that fails, rather than crashes, on NULL. */
+#define STR_EQ(got, want) do {						\
+	const char *got_ = (got), *want_ = (want);			\
+									\
+	CU_assertImplementation(got_ != NULL &&				\
+	    strcmp(got_, want_) == 0, __LINE__,				\
+	    "STR_EQ(" #got ", " #want ")", __FILE__, "", CU_FALSE);	\
+} while (0)
+
 #define INCIDENT	"ABCDEFGHJKMN"
 #define MAX_ENV		32
 
@@ -99,9 +108,7 @@ parse_body(struct fixture *f, const char *body, size_t len)
 /* Status and reason must be exactly as given. */
 #define EXPECT_FAIL(f, status, reason, ...) do {			\
 	CU_ASSERT_EQUAL(RUN((f), __VA_ARGS__), (status));		\
-	CU_ASSERT_PTR_NOT_NULL((f)->why);				\
-	if ((f)->why != NULL)						\
-		CU_ASSERT_STRING_EQUAL((f)->why, (reason));		\
+	STR_EQ((f)->why, (reason));					\
 } while (0)
 
 #define GET	"REQUEST_METHOD=GET"
@@ -141,21 +148,21 @@ test_basic(void)
 	    "HTTP_USER_AGENT=curl/8.0",
 	    "HTTP_COOKIE=sid=abc; theme=dark",
 	    "HTTP_X_REQUESTED_WITH=fetch"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_method(&f.req), "GET");
-	CU_ASSERT_STRING_EQUAL(moat_request_path(&f.req), "/notes/42");
-	CU_ASSERT_STRING_EQUAL(moat_request_remote_addr(&f.req), "192.0.2.1");
-	CU_ASSERT_STRING_EQUAL(moat_request_incident_id(&f.req), INCIDENT);
+	STR_EQ(moat_request_method(&f.req), "GET");
+	STR_EQ(moat_request_path(&f.req), "/notes/42");
+	STR_EQ(moat_request_remote_addr(&f.req), "192.0.2.1");
+	STR_EQ(moat_request_incident_id(&f.req), INCIDENT);
 
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "a"), "1");
-	CU_ASSERT_STRING_EQUAL(moat_request_query_nth(&f.req, "a", 0), "1");
-	CU_ASSERT_STRING_EQUAL(moat_request_query_nth(&f.req, "a", 1), "3");
+	STR_EQ(moat_request_query(&f.req, "a"), "1");
+	STR_EQ(moat_request_query_nth(&f.req, "a", 0), "1");
+	STR_EQ(moat_request_query_nth(&f.req, "a", 1), "3");
 	CU_ASSERT_PTR_NULL(moat_request_query_nth(&f.req, "a", 2));
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "b"), "2");
+	STR_EQ(moat_request_query(&f.req, "b"), "2");
 	CU_ASSERT_PTR_NULL(moat_request_query(&f.req, "c"));
 	CU_ASSERT_PTR_NULL(moat_request_query(&f.req, "A"));
 
-	CU_ASSERT_STRING_EQUAL(moat_request_cookie(&f.req, "sid"), "abc");
-	CU_ASSERT_STRING_EQUAL(moat_request_cookie(&f.req, "theme"), "dark");
+	STR_EQ(moat_request_cookie(&f.req, "sid"), "abc");
+	STR_EQ(moat_request_cookie(&f.req, "theme"), "dark");
 	CU_ASSERT_PTR_NULL(moat_request_cookie(&f.req, "a"));
 
 	/* Nothing of the body: no form, no files, no raw body. */
@@ -183,22 +190,22 @@ test_headers(void)
 	    "CONTENT_TYPE=application/json",
 	    "CONTENT_LENGTH=2"), 0);
 	/* HTTP_USER_AGENT answers to any spelling of User-Agent. */
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "User-Agent"),
+	STR_EQ(moat_request_header(&f.req, "User-Agent"),
 	    "curl/8.0");
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "user-agent"),
+	STR_EQ(moat_request_header(&f.req, "user-agent"),
 	    "curl/8.0");
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "USER-AGENT"),
+	STR_EQ(moat_request_header(&f.req, "USER-AGENT"),
 	    "curl/8.0");
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "User_Agent"),
+	STR_EQ(moat_request_header(&f.req, "User_Agent"),
 	    "curl/8.0");
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "X-Requested-With"),
+	STR_EQ(moat_request_header(&f.req, "X-Requested-With"),
 	    "fetch");
 	/* The first of two wins, as for every other list. */
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "X-Dup"), "first");
+	STR_EQ(moat_request_header(&f.req, "X-Dup"), "first");
 	/* Content-Type and -Length come from their own CGI params. */
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "Content-Type"),
+	STR_EQ(moat_request_header(&f.req, "Content-Type"),
 	    "application/json");
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "content-length"),
+	STR_EQ(moat_request_header(&f.req, "content-length"),
 	    "2");
 	CU_ASSERT_PTR_NULL(moat_request_header(&f.req, "Cookie"));
 	CU_ASSERT_PTR_NULL(moat_request_header(&f.req, "User-Agen"));
@@ -214,7 +221,7 @@ test_headers(void)
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, ROOT,
 	    "HTTP_CONTENT_TYPE=text/evil", "CONTENT_TYPE=text/plain"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "Content-Type"),
+	STR_EQ(moat_request_header(&f.req, "Content-Type"),
 	    "text/plain");
 	CU_ASSERT_PTR_NULL(moat_request_header(&f.req, "Content-Length"));
 	fixture_close(&f);
@@ -234,10 +241,10 @@ test_ignored_params(void)
 	    "REQUEST_METHODX=POST",
 	    "request_method=POST",
 	    "HTTP_X_EQ=a=b"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_method(&f.req), "GET");
+	STR_EQ(moat_request_method(&f.req), "GET");
 	CU_ASSERT_EQUAL(f.req.headers.count, 1);
-	CU_ASSERT_STRING_EQUAL(moat_request_header(&f.req, "X-Eq"), "a=b");
-	CU_ASSERT_STRING_EQUAL(moat_request_remote_addr(&f.req), "");
+	STR_EQ(moat_request_header(&f.req, "X-Eq"), "a=b");
+	STR_EQ(moat_request_remote_addr(&f.req), "");
 	fixture_close(&f);
 }
 
@@ -249,8 +256,8 @@ test_query_and_path(void)
 	/* Without QUERY_STRING the query comes from REQUEST_URI. */
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/s?q=caf%C3%A9+x"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_path(&f.req), "/s");
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "q"),
+	STR_EQ(moat_request_path(&f.req), "/s");
+	STR_EQ(moat_request_query(&f.req, "q"),
 	    "caf\xc3\xa9 x");
 	fixture_close(&f);
 
@@ -258,28 +265,28 @@ test_query_and_path(void)
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/s?q=1",
 	    "QUERY_STRING=q=2"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "q"), "2");
+	STR_EQ(moat_request_query(&f.req, "q"), "2");
 	fixture_close(&f);
 
 	/* The path is decoded; "%2F" stays inside its segment. */
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/a%2Fb/c%20d?x"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_path(&f.req), "/a/b/c d");
+	STR_EQ(moat_request_path(&f.req), "/a/b/c d");
 	CU_ASSERT_EQUAL(f.req.segments.n, 2);
-	CU_ASSERT_STRING_EQUAL(f.req.segments.seg[0], "a/b");
+	STR_EQ(f.req.segments.seg[0], "a/b");
 	CU_ASSERT_EQUAL(f.req.query.count, 1);
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "x"), "");
+	STR_EQ(moat_request_query(&f.req, "x"), "");
 	fixture_close(&f);
 
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/?"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_path(&f.req), "/");
+	STR_EQ(moat_request_path(&f.req), "/");
 	CU_ASSERT_EQUAL(f.req.query.count, 0);
 	fixture_close(&f);
 
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/a//b/"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_path(&f.req), "/a//b/");
+	STR_EQ(moat_request_path(&f.req), "/a//b/");
 	CU_ASSERT_EQUAL(f.req.segments.n, 4);
 	fixture_close(&f);
 }
@@ -316,7 +323,7 @@ test_method(void)
 	fixture_open(&f);
 	EXPECT_FAIL(&f, 400, "bad request method", ROOT);
 	/* The log still gets a printable method. */
-	CU_ASSERT_STRING_EQUAL(moat_request_method(&f.req), "GET");
+	STR_EQ(moat_request_method(&f.req), "GET");
 	fixture_close(&f);
 	FAIL1(400, "bad request method", "REQUEST_METHOD=get", ROOT);
 	FAIL1(400, "bad request method", "REQUEST_METHOD=", ROOT);
@@ -351,7 +358,7 @@ test_content_length(void)
 		fixture_open(&f);
 		env[2] = bad[i];
 		CU_ASSERT_EQUAL(run(&f, env, 3), 400);
-		CU_ASSERT_STRING_EQUAL(f.why, "bad CONTENT_LENGTH");
+		STR_EQ(f.why, "bad CONTENT_LENGTH");
 		fixture_close(&f);
 	}
 
@@ -401,7 +408,8 @@ test_body_limits(void)
 }
 
 /* 64 bytes: exactly the header cap. */
-#define V64	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define V64	"0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
 
 static void
 test_header_limits(void)
@@ -425,7 +433,8 @@ test_header_limits(void)
 }
 
 /* 63 bytes: with its '/', a path of exactly the 64-byte cap. */
-#define P63	"123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define P63	"123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
 
 static void
 test_query_limits(void)
@@ -456,13 +465,13 @@ test_urlencoded_body(void)
 	    "CONTENT_LENGTH=22"), 0);
 	CU_ASSERT_EQUAL(f.req.body_kind, BODY_URLENCODED);
 	CU_ASSERT_EQUAL_FATAL(parse_body(&f, body, sizeof(body) - 1), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_form(&f.req, "a"), "1");
-	CU_ASSERT_STRING_EQUAL(moat_request_form_nth(&f.req, "a", 1), "2");
+	STR_EQ(moat_request_form(&f.req, "a"), "1");
+	STR_EQ(moat_request_form_nth(&f.req, "a", 1), "2");
 	CU_ASSERT_PTR_NULL(moat_request_form_nth(&f.req, "a", 2));
-	CU_ASSERT_STRING_EQUAL(moat_request_form(&f.req, "b"), "x y");
-	CU_ASSERT_STRING_EQUAL(moat_request_form(&f.req, "c"), "\xc3\xa9");
+	STR_EQ(moat_request_form(&f.req, "b"), "x y");
+	STR_EQ(moat_request_form(&f.req, "c"), "\xc3\xa9");
 	/* Query and form stay apart. */
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "a"), "q");
+	STR_EQ(moat_request_query(&f.req, "a"), "q");
 	CU_ASSERT_PTR_NULL(moat_request_query(&f.req, "b"));
 	/* A parsed body is not also offered raw. */
 	CU_ASSERT_PTR_NULL(moat_request_body(&f.req, &len));
@@ -475,7 +484,7 @@ test_urlencoded_body(void)
 	    "CONTENT_TYPE=Application/X-WWW-Form-URLEncoded"), 0);
 	CU_ASSERT_EQUAL(f.req.body_kind, BODY_URLENCODED);
 	CU_ASSERT_EQUAL(parse_body(&f, "k=v", 3), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_form(&f.req, "k"), "v");
+	STR_EQ(moat_request_form(&f.req, "k"), "v");
 	fixture_close(&f);
 	fixture_open(&f);
 	CU_ASSERT_EQUAL(RUN(&f, POST, ROOT, "CONTENT_LENGTH=3",
@@ -490,7 +499,7 @@ test_urlencoded_body(void)
 	CU_ASSERT_EQUAL(RUN(&f, POST, ROOT, "CONTENT_LENGTH=5",
 	    "CONTENT_TYPE=application/x-www-form-urlencoded"), 0);
 	CU_ASSERT_EQUAL(parse_body(&f, "a=%zz", 5), 400);
-	CU_ASSERT_STRING_EQUAL(f.why, "bad percent-escape in value");
+	STR_EQ(f.why, "bad percent-escape in value");
 	fixture_close(&f);
 }
 
@@ -527,16 +536,16 @@ test_multipart_body(void)
 	CU_ASSERT_EQUAL_FATAL(run(&f, env, 4), 0);
 	CU_ASSERT_EQUAL(f.req.body_kind, BODY_MULTIPART);
 	CU_ASSERT_EQUAL_FATAL(parse_body(&f, body, sizeof(body) - 1), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_form(&f.req, "title"), "Hello");
-	CU_ASSERT_STRING_EQUAL(moat_request_form_nth(&f.req, "title", 1),
+	STR_EQ(moat_request_form(&f.req, "title"), "Hello");
+	STR_EQ(moat_request_form_nth(&f.req, "title", 1),
 	    "Again");
 	CU_ASSERT_PTR_NULL(moat_request_form(&f.req, "doc"));
 	CU_ASSERT_PTR_NULL(moat_request_file(&f.req, "title"));
 	up = moat_request_file(&f.req, "doc");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(up);
-	CU_ASSERT_STRING_EQUAL(up->field, "doc");
-	CU_ASSERT_STRING_EQUAL(up->filename, "a.txt");
-	CU_ASSERT_STRING_EQUAL(up->content_type, "text/plain");
+	STR_EQ(up->field, "doc");
+	STR_EQ(up->filename, "a.txt");
+	STR_EQ(up->content_type, "text/plain");
 	CU_ASSERT_EQUAL(up->size, 9);
 	CU_ASSERT(memcmp(up->data, "file\0data", 9) == 0);
 	fixture_close(&f);
@@ -578,7 +587,7 @@ test_raw_body(void)
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, POST, ROOT,
 	    "CONTENT_TYPE=application/json", "CONTENT_LENGTH=7"), 0);
 	CU_ASSERT_EQUAL(parse_body(&f, json, 6), 400);
-	CU_ASSERT_STRING_EQUAL(f.why,
+	STR_EQ(f.why,
 	    "body length does not match CONTENT_LENGTH");
 	CU_ASSERT_PTR_NULL(moat_request_body(&f.req, &len));
 	CU_ASSERT_EQUAL(len, 0);
@@ -601,12 +610,12 @@ test_duplicates(void)
 	fixture_open(&f);
 	CU_ASSERT_EQUAL_FATAL(RUN(&f, GET, "REQUEST_URI=/?k=1&k=2&k=3",
 	    "HTTP_COOKIE=c=one; c=two"), 0);
-	CU_ASSERT_STRING_EQUAL(moat_request_query(&f.req, "k"), "1");
-	CU_ASSERT_STRING_EQUAL(moat_request_query_nth(&f.req, "k", 1), "2");
-	CU_ASSERT_STRING_EQUAL(moat_request_query_nth(&f.req, "k", 2), "3");
+	STR_EQ(moat_request_query(&f.req, "k"), "1");
+	STR_EQ(moat_request_query_nth(&f.req, "k", 1), "2");
+	STR_EQ(moat_request_query_nth(&f.req, "k", 2), "3");
 	CU_ASSERT_PTR_NULL(moat_request_query_nth(&f.req, "k", 3));
 	CU_ASSERT_PTR_NULL(moat_request_query_nth(&f.req, "k", SIZE_MAX));
-	CU_ASSERT_STRING_EQUAL(moat_request_cookie(&f.req, "c"), "one");
+	STR_EQ(moat_request_cookie(&f.req, "c"), "one");
 	fixture_close(&f);
 }
 
@@ -636,8 +645,8 @@ test_route_params(void)
 	    "REQUEST_URI=/notes/-12/hello%20world"), 0);
 	CU_ASSERT_EQUAL(router_match(&r, f.req.method, &f.req.segments,
 	    &f.req.match), ROUTE_FOUND);
-	CU_ASSERT_STRING_EQUAL(moat_request_route_param(&f.req, "id"), "-12");
-	CU_ASSERT_STRING_EQUAL(moat_request_route_param(&f.req, "slug"),
+	STR_EQ(moat_request_route_param(&f.req, "id"), "-12");
+	STR_EQ(moat_request_route_param(&f.req, "slug"),
 	    "hello world");
 	CU_ASSERT_PTR_NULL(moat_request_route_param(&f.req, "nope"));
 	CU_ASSERT_TRUE(moat_request_route_int(&f.req, "id", &v));
