@@ -11,16 +11,7 @@
 #include <string.h>
 
 #include "http/params.h"
-
-/* RFC 7230 tchar. */
-static bool
-is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+#include "http/token.h"
 
 /* RFC 6265 cookie-octet: printable ASCII but for DQUOTE , ; \ */
 static bool
@@ -60,7 +51,7 @@ check_name(const char *s, size_t len, const struct moat_limits *lim,
 		return 400;
 	}
 	for (i = 0; i < len; i++) {
-		if (!is_tchar((unsigned char)s[i])) {
+		if (!http_is_tchar((unsigned char)s[i])) {
 			*why = "bad character in cookie name";
 			return 400;
 		}

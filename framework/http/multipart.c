@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "http/params.h"
+#include "http/token.h"
 
 #define MP_BOUNDARY_MAX	70		/* RFC 2046 */
 #define MP_HDR_MAX	8192		/* one part's header section */
@@ -73,16 +74,6 @@ fail(struct mp *m, int status, const char *why)
 	return status;
 }
 
-/* RFC 7230 tchar. */
-static bool
-is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* RFC 2046 bchars, without space (checked by the caller). */
 static bool
 is_bchar(unsigned char c)
@@ -123,7 +114,7 @@ skip_ows(const char *s, size_t n, size_t i)
 static size_t
 token_end(const char *s, size_t n, size_t i)
 {
-	while (i < n && is_tchar((unsigned char)s[i]))
+	while (i < n && http_is_tchar((unsigned char)s[i]))
 		i++;
 	return i;
 }
@@ -257,7 +248,7 @@ get_boundary(struct mp *m, const char *ct)
 	n = strlen(ct);
 	i = skip_ows(ct, n, 0);
 	k = i;
-	while (k < n && (is_tchar((unsigned char)ct[k]) || ct[k] == '/'))
+	while (k < n && (http_is_tchar((unsigned char)ct[k]) || ct[k] == '/'))
 		k++;
 	if (!ieq(ct + i, k - i, "multipart/form-data"))
 		return fail(m, 400, "not multipart/form-data");

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "http/request_internal.h"
+#include "http/token.h"
 
 /* "HTTP_USER_AGENT" -> "user-agent" */
 static char *
@@ -27,17 +28,6 @@ header_name(struct arena *a, const char *param, size_t len)
 		name[i] = name[i] == '_' ? '-' : (char)tolower((unsigned char)
 		    name[i]);
 	return name;
-}
-
-static bool
-is_method_token(const char *m)
-{
-	size_t n = 0;
-
-	for (; *m != '\0'; m++, n++)
-		if (*m < 'A' || *m > 'Z')
-			return false;
-	return n > 0 && n <= 16;
 }
 
 /* Strictly decimal, no sign, no spaces, no overflow. */
@@ -236,7 +226,7 @@ request_from_params(struct moat_request *req, struct arena *a,
 	for (; envp != NULL && *envp != NULL; envp++)
 		if ((rc = take_param(req, *envp, why)) != 0)
 			return rc;
-	if (req->method == NULL || !is_method_token(req->method)) {
+	if (req->method == NULL || !http_is_method(req->method)) {
 		req->method = "GET";
 		*why = "bad request method";
 		return 400;

@@ -14,6 +14,7 @@
 #include <moat/log.h>
 
 #include "http/response_internal.h"
+#include "http/token.h"
 
 static const struct {
 	int		 status;
@@ -73,20 +74,6 @@ response_free(struct moat_response *res)
 }
 
 static bool
-is_token(const char *s)
-{
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
-			return false;
-	return true;
-}
-
-static bool
 is_field_value(const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -113,24 +100,32 @@ moat_response_status(struct moat_response *res, int status)
 	return 0;
 }
 
-int
-moat_response_header(struct moat_response *res, const char *name,
-    const char *value)
+/* Append a checked header line; the name is already known to be safe. */
+static int
+header_append(struct moat_response *res, const char *name, const char *value)
 {
-	static const char *const owned[] = { "Content-Length", "Content-Type",
-	    "Status", "Transfer-Encoding" };
-	size_t i;
-
-	if (!is_token(name))
-		return refuse(res, "invalid name", "(invalid)");
-	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		if (strcasecmp(name, owned[i]) == 0)
-			return refuse(res, "framework-owned name", name);
 	if (!is_field_value(value))
 		return refuse(res, "control characters in value", name);
 	if (!moat_buf_printf(&res->headers, "%s: %s\r\n", name, value))
 		return refuse(res, "too many headers", name);
 	return 0;
+}
+
+int
+moat_response_header(struct moat_response *res, const char *name,
+    const char *value)
+{
+	/* Location goes through moat_response_redirect(), which checks it. */
+	static const char *const owned[] = { "Content-Length", "Content-Type",
+	    "Location", "Status", "Transfer-Encoding" };
+	size_t i;
+
+	if (!http_is_token(name))
+		return refuse(res, "invalid name", "(invalid)");
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if (strcasecmp(name, owned[i]) == 0)
+			return refuse(res, "framework-owned name", name);
+	return header_append(res, name, value);
 }
 
 /* Types that browsers treat as text and so need an explicit charset. */
@@ -208,7 +203,7 @@ moat_response_redirect(struct moat_response *res, int status,
 		return refuse(res, "non-local redirect", "Location");
 	moat_buf_reset(&res->body);
 	if (moat_response_status(res, status) != 0 ||
-	    moat_response_header(res, "Location", location) != 0)
+	    header_append(res, "Location", location) != 0)
 		return -1;
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "http/params.h"
 #include "http/router.h"
+#include "http/token.h"
 
 static const struct {
 	const char	*name;
@@ -25,17 +26,6 @@ static const struct {
 	{ "uuid", SEG_UUID },
 	{ "str", SEG_STR },
 };
-
-static bool
-is_method(const char *m)
-{
-	size_t n = 0;
-
-	for (; *m != '\0'; m++, n++)
-		if (*m < 'A' || *m > 'Z')
-			return false;
-	return n > 0 && n <= 16;
-}
 
 static bool
 is_param_name(const char *s, size_t len)
@@ -63,7 +53,7 @@ is_literal(const char *s, size_t len)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!(isalnum((unsigned char)s[i]) ||
-		    strchr("-._~!$&'()*+,;=:@", s[i]) != NULL) || s[i] == '\0')
+		    strchr("-._~!$&'()*+,;=:@", s[i]) != NULL))
 			return false;
 	return true;
 }
@@ -178,7 +168,7 @@ router_compile(struct router *r, const struct moat_route *routes,
 		r->routes[i].route = rt;
 		r->nroutes++;
 		if (rt->method == NULL || rt->pattern == NULL ||
-		    rt->handler == NULL || !is_method(rt->method) ||
+		    rt->handler == NULL || !http_is_method(rt->method) ||
 		    compile_pattern(&r->routes[i], rt->pattern) != 0) {
 			snprintf(err, errlen, "route %zu (%s %s): invalid "
 			    "method, pattern or handler", i,

@@ -24,6 +24,7 @@
 
 #include <moat/log.h>
 
+#include "core/clock.h"
 #include "core/log_internal.h"
 #include "core/logline.h"
 #include "process/fault.h"
@@ -73,15 +74,6 @@ struct supervisor {
 
 /* The log file descriptor the supervisor's sink writes to. */
 static int	supervisor_log_fd = STDERR_FILENO;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One stamped line: "2026-11-28T10:00:00Z source[pid] text". */
 static void
@@ -275,7 +267,7 @@ slot_has_worker(const struct supervisor *s, unsigned int slot)
 static void
 respawn_due(struct supervisor *s)
 {
-	long long now = now_ms();
+	long long now = clock_monotonic_ms();
 	unsigned int i;
 
 	if (s->stopping)
@@ -338,7 +330,7 @@ schedule_respawn(struct supervisor *s, const struct child *c, bool failed)
 	if (sl->failures > 1)
 		moat_log_warn("slot %u: %u failures in a row, next worker in "
 		    "%lld ms", c->slot, sl->failures, delay);
-	sl->respawn_at_ms = now_ms() + delay;
+	sl->respawn_at_ms = clock_monotonic_ms() + delay;
 }
 
 static void
@@ -471,7 +463,7 @@ begin_stop(struct supervisor *s, int sig)
 	moat_log_info("SIG%s: stopping; workers finish their requests",
 	    sigabbrev_np(sig));
 	s->stopping = true;
-	s->stop_deadline_ms = now_ms() + 1000LL *
+	s->stop_deadline_ms = clock_monotonic_ms() + 1000LL *
 	    (s->cfg->request_timeout + STOP_GRACE_EXTRA_S);
 	signal_children(s, SIGTERM, false);
 }
@@ -503,7 +495,7 @@ handle_signals(struct supervisor *s)
 static int
 poll_timeout(const struct supervisor *s)
 {
-	long long now = now_ms(), next = now + 1000;
+	long long now = clock_monotonic_ms(), next = now + 1000;
 	unsigned int i;
 
 	if (s->stopping)
@@ -542,11 +534,11 @@ supervise(struct supervisor *s)
 				child_read_log(owner[i]);
 		if (pfd[0].revents & POLLIN)
 			handle_signals(s);
-		if (s->stopping && now_ms() >= s->stop_deadline_ms) {
+		if (s->stopping && clock_monotonic_ms() >= s->stop_deadline_ms) {
 			moat_log_warn("workers still busy after the grace "
 			    "period: killing them");
 			signal_children(s, SIGKILL, false);
-			s->stop_deadline_ms = now_ms() + 60000;
+			s->stop_deadline_ms = clock_monotonic_ms() + 60000;
 		}
 		respawn_due(s);
 	}

@@ -34,6 +34,7 @@
 #include <moat/log.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/incident.h"
 #include "http/errorpage.h"
 #include "http/request_internal.h"
@@ -79,15 +80,6 @@ on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -176,7 +168,7 @@ worker_retire(struct worker *w)
 	if (w->retiring)
 		return;
 	w->retiring = true;
-	w->retire_started_ms = now_ms();
+	w->retire_started_ms = clock_monotonic_ms();
 	for (i = 0; i < w->nconns; i++) {
 		w->conns[i].close_after_response = true;
 		w->conns[i].last_used_ms = w->retire_started_ms;
@@ -339,7 +331,7 @@ serve_connection(struct worker *w, size_t i)
 		return;
 	}
 	w->conns[i].fd = w->fcgi.ipcFd;
-	w->conns[i].last_used_ms = now_ms();
+	w->conns[i].last_used_ms = clock_monotonic_ms();
 }
 
 /*
@@ -380,7 +372,7 @@ accept_connection(struct worker *w)
 	}
 	conns_make_room(w);
 	w->conns[w->nconns].fd = fd;
-	w->conns[w->nconns].last_used_ms = now_ms();
+	w->conns[w->nconns].last_used_ms = clock_monotonic_ms();
 	w->conns[w->nconns].close_after_response = false;
 	serve_connection(w, w->nconns++);
 }
@@ -410,7 +402,7 @@ worker_should_run(struct worker *w)
 		worker_retire(w);
 	if (!w->retiring)
 		return true;
-	return w->nconns > 0 && now_ms() - w->retire_started_ms < RETIRE_MAX_MS;
+	return w->nconns > 0 && clock_monotonic_ms() - w->retire_started_ms < RETIRE_MAX_MS;
 }
 
 static void
@@ -424,7 +416,7 @@ worker_loop(struct worker *w)
 	while (worker_should_run(w)) {
 		/* Before polling, so a connection that just got a request is
 		 * served rather than closed under the web server's feet. */
-		conns_expire(w, now_ms());
+		conns_expire(w, clock_monotonic_ms());
 		/* A retiring worker leaves new connections to the others. */
 		pfd[0].fd = w->retiring ? -1 : w->listener->fd;
 		pfd[0].events = POLLIN;

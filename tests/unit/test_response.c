@@ -164,6 +164,9 @@ test_header_owned(void)
 	check_owned("content-TYPE");
 	check_owned("Status");
 	check_owned("status");
+	/* Location only through moat_response_redirect(): no open redirects. */
+	check_owned("Location");
+	check_owned("location");
 	check_owned("Transfer-Encoding");
 	check_owned("transfer-encoding");
 }

@@ -3,7 +3,9 @@
  *
  * Everything here has been parsed and checked before the handler runs:
  * sizes are within the configured limits, percent-escapes are valid, and
- * text is valid UTF-8 without NUL bytes.  The strings live until the
+ * the path, query, form fields and file names are valid UTF-8 without NUL
+ * bytes.  Header values are passed on as the web server sent them (within
+ * max_header_bytes): treat them as untrusted bytes.  The strings live until the
  * response is sent; do not keep pointers to them across requests.
  *
  * Duplicate names (one rule for query, form, multipart fields and

@@ -20,7 +20,9 @@ int		 moat_response_status(struct moat_response *res, int status);
 /**
  * Add a header.  Names must be HTTP tokens and values may not contain CR,
  * LF or NUL: anything else is refused with -1 (header injection).  Headers
- * the framework owns (Content-Length, Status) are refused as well.
+ * the framework owns (Content-Length, Content-Type, Status,
+ * Transfer-Encoding) are refused as well, and so is Location: use
+ * moat_response_redirect(), which allows local paths only.
  */
 int		 moat_response_header(struct moat_response *res,
 		    const char *name, const char *value);
