@@ -46,7 +46,7 @@ it_free_port() {
 }
 
 it_find_nginx() {
-	IT_NGINX="${NGINX:-}"
+	IT_NGINX="${MOAT_NGINX:-}"
 	[ -n "$IT_NGINX" ] && [ -x "$IT_NGINX" ] && return 0
 	for IT_NGINX in /usr/sbin/nginx /usr/local/sbin/nginx; do
 		[ -x "$IT_NGINX" ] && return 0
@@ -143,6 +143,10 @@ it_cleanup() {
 	[ -z "${IT_KEEP:-}" ] && rm -rf "$IT_DIR"
 	return 0
 }
+
+# Never pass NGINX in the environment: nginx reads it as a list of
+# inherited sockets and then refuses to daemonize.
+unset NGINX
 
 it_setup() {
 	if ! it_find_nginx; then
