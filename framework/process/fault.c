@@ -203,7 +203,8 @@ fault_request_begin(int fd, int request_id, const char *incident,
 	current.request_id = request_id;
 	memcpy(current.incident, incident, INCIDENT_ID_LEN + 1);
 	fault_request_describe(what);
-	current.response_started = 0;
+	/* Without a request id there is no request to answer. */
+	current.response_started = request_id <= 0;
 	current.active = 1;
 	set_timer(timeout_s);
 }

@@ -18,7 +18,8 @@ int	fault_install(void);
 
 /*
  * A request is starting on fd: arm the timer.  what is a short description
- * (method and path) for the log line; it is copied.
+ * (method and path) for the log line; it is copied.  request_id 0 means
+ * the request has not been read yet: a timeout then only logs and exits.
  */
 void	fault_request_begin(int fd, int request_id, const char *incident,
 	    const char *what, unsigned int timeout_s);
