@@ -37,6 +37,10 @@ APP=$BUILD/app/moat-hello
 BARE=$BUILD/tests/bench/bare-hello
 CURL=(curl --noproxy '*' --silent --show-error --max-time 5)
 
+# nginx reads $NGINX from its environment as a list of inherited listening
+# sockets; a stray one (a make variable of the same name) must not reach it.
+unset NGINX
+
 is_root() { [[ $(id -u) -eq 0 ]]; }
 
 # --- tools ------------------------------------------------------------------
@@ -50,8 +54,8 @@ ensure_wrk() {
 }
 
 ensure_wrk
-NGINX=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx || true)
-[[ -n $NGINX ]] || die "nginx is not installed (Debian package nginx)"
+NGINX_BIN=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx || true)
+[[ -n $NGINX_BIN ]] || die "nginx is not installed (Debian package nginx)"
 [[ -x $APP ]] || die "$APP is missing: run make in $BUILD"
 [[ -x $BARE ]] || die "$BARE is missing: run make check_PROGRAMS in $BUILD"
 
@@ -252,7 +256,7 @@ $params
     }
 }
 EOF
-	"$NGINX" -p "$n/" -e "$n/error.log" -c nginx.conf </dev/null >"$n/startup.log" 2>&1 ||
+	"$NGINX_BIN" -p "$n/" -e "$n/error.log" -c nginx.conf </dev/null >"$n/startup.log" 2>&1 ||
 		{
 			cat "$n/startup.log" >&2
 			die "nginx did not start"

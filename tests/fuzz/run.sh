@@ -128,5 +128,10 @@ if [ "$found" -eq 0 ]; then
 	echo "run.sh: no fuzz targets in $src/tests/fuzz" >&2
 	exit 1
 fi
-echo "fuzz output in $out"
+# A temporary output directory is worth keeping only for its crashes.
+if [ -z "${FUZZ_OUT:-}" ] && [ "$status" -eq 0 ]; then
+	rm -rf "$out"
+else
+	echo "fuzz output in $out"
+fi
 exit $status

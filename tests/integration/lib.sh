@@ -39,10 +39,18 @@ it_contains() {
 	esac
 }
 
-# A TCP port nobody listens on (ask the kernel, then release it).
+# A loopback TCP port nobody listens on, below the kernel's range for
+# outgoing ports (32768 and up) so that no client socket can take it.
 it_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-		echo $((20000 + RANDOM % 20000))
+	local port i
+	for i in $(seq 1 50); do
+		port=$((20000 + RANDOM % 12000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
 }
 
 it_find_nginx() {
