@@ -1,0 +1,55 @@
+// fuzz-sources: framework/broker/catalogue.c
+/*
+ * fuzz_catalogue.c - the statement catalogue parser on arbitrary bytes.
+ *
+ * Besides not crashing, an accepted catalogue must keep the promises the
+ * broker relies on: names are identifiers, every parameter is used by
+ * the SQL, text and bytes parameters have a maximum, and no SQL holds ';'.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/catalogue.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_stmt(const struct stmt *s)
+{
+	size_t i, worker = 0;
+
+	if (s->name[0] == '\0' || s->sql == NULL ||
+	    strchr(s->sql, ';') != NULL || s->nparams > CATALOGUE_MAX_PARAMS)
+		abort();
+	for (i = 0; i < s->nparams; i++) {
+		if ((s->params[i].type == PARAM_TEXT ||
+		    s->params[i].type == PARAM_BYTES) && s->params[i].max == 0)
+			abort();
+		if (s->params[i].source == SOURCE_WORKER)
+			worker++;
+	}
+	if (worker != s->nworker)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct catalogue c;
+	char err[CATALOGUE_ERR_MAX];
+	size_t i;
+
+	if (catalogue_parse(&c, "fuzz", (const char *)data, size, err,
+	    sizeof(err)) == 0) {
+		for (i = 0; i < c.count; i++) {
+			check_stmt(&c.stmts[i]);
+			if (catalogue_find(&c, c.stmts[i].name,
+			    strlen(c.stmts[i].name)) != &c.stmts[i])
+				abort();
+		}
+	}
+	catalogue_free(&c);
+	return 0;
+}
