@@ -47,6 +47,9 @@ enum proto_op {
 	PROTO_OP_FILE_STORE,		/* store content under a name */
 	PROTO_OP_FILE_OPEN,		/* get a read fd for a stored file */
 	PROTO_OP_PING,
+	/* supervisor <-> broker, on the control socket only */
+	PROTO_OP_CTL_CHANNEL = 0x4001,	/* a new worker's channel (fd), pid */
+	PROTO_OP_CTL_VIOLATION,		/* broker: replace the worker, pid */
 	/* broker -> worker: replies have the high bit set */
 	PROTO_OP_R_OK = 0x8001,
 	PROTO_OP_R_ROWS,		/* result set(s) */

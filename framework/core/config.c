@@ -39,6 +39,8 @@ enum key_type {
 	KEY_SIZE,	/* bytes, with an optional k/M/G suffix */
 	KEY_MODE,	/* octal permission bits */
 	KEY_LEVEL,	/* log level */
+	KEY_BOOL,	/* on or off */
+	KEY_SIZE_OFF,	/* a KEY_SIZE within min..max, or 0 for off */
 };
 
 struct config_key {
@@ -93,9 +95,31 @@ static const struct config_key config_keys[] = {
 	    8 * KiB, false },
 	{ "max_cookie_bytes", KEY_SIZE, LIM(max_cookie_bytes), 0, 1 * MiB,
 	    8 * KiB, false },
+	{ "worker_user", KEY_NAME, CFG(worker_user), 0, 0, 0, false },
+	{ "worker_chroot", KEY_PATH, CFG(worker_chroot), 0, 0, 0, false },
+	/* Below 64M a worker cannot even map its libraries and buffers. */
+	{ "worker_max_memory", KEY_SIZE_OFF, CFG(worker_max_memory), 64 * MiB,
+	    1024 * GiB, 1 * GiB, false },
+	{ "sandbox_debug", KEY_BOOL, CFG(sandbox_debug), 0, 1, 0, false },
+	/* The broker runs only when both of these are set. */
+	{ "catalogue", KEY_PATH, CFG(catalogue), 0, 0, 0, false },
+	{ "broker_secrets", KEY_PATH, CFG(broker_secrets), 0, 0, 0, false },
+	{ "broker_user", KEY_NAME, CFG(broker_user), 0, 0, 0, false },
+};
+
+/* String keys that have a default; the other strings stay NULL. */
+static const struct {
+	size_t		 offset;
+	const char	*value;
+} string_defaults[] = {
+	{ CFG(log_file), "-" },
+	{ CFG(worker_user), "moat-worker" },
+	{ CFG(worker_chroot), "/var/empty/moat" },
+	{ CFG(broker_user), "moat-broker" },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+#define NDEFAULTS (sizeof(string_defaults) / sizeof(string_defaults[0]))
 
 static bool
 key_is_string(enum key_type t)
@@ -112,6 +136,7 @@ key_store_number(struct moat_config *cfg, const struct config_key *k,
 
 	switch (k->type) {
 	case KEY_SIZE:
+	case KEY_SIZE_OFF:
 		*(size_t *)(void *)field = (size_t)v;
 		break;
 	case KEY_ULONG:
@@ -119,6 +144,9 @@ key_store_number(struct moat_config *cfg, const struct config_key *k,
 		break;
 	case KEY_LEVEL:
 		*(enum moat_log_level *)(void *)field = (enum moat_log_level)v;
+		break;
+	case KEY_BOOL:
+		*(bool *)(void *)field = v != 0;
 		break;
 	default:
 		*(unsigned int *)(void *)field = (unsigned int)v;
@@ -261,6 +289,19 @@ parse_level(const char *s, unsigned long long *out)
 	return -1;
 }
 
+/* Exactly "on" or "off": a typo must not silently mean either. */
+static int
+parse_bool(const char *s, unsigned long long *out)
+{
+	if (strcmp(s, "on") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 check_numeric(struct config_parser *p, const struct config_key *k,
     const char *value)
@@ -272,18 +313,27 @@ check_numeric(struct config_parser *p, const struct config_key *k,
 		rc = parse_mode(value, &v);
 	else if (k->type == KEY_LEVEL)
 		rc = parse_level(value, &v);
+	else if (k->type == KEY_BOOL)
+		rc = parse_bool(value, &v);
 	else
-		rc = parse_number(value, k->type == KEY_SIZE, &v);
+		rc = parse_number(value, k->type == KEY_SIZE ||
+		    k->type == KEY_SIZE_OFF, &v);
 	if (rc != 0) {
 		if (k->type == KEY_LEVEL)
 			return parse_error(p, "%s: expected debug, info, warn "
 			    "or error", k->name);
+		if (k->type == KEY_BOOL)
+			return parse_error(p, "%s: expected on or off",
+			    k->name);
 		return parse_error(p, "%s: \"%s\" is not a%s number", k->name,
 		    value, k->type == KEY_MODE ? "n octal" : "");
 	}
-	if (k->type != KEY_LEVEL && (v < k->min || v > k->max))
-		return parse_error(p, "%s: %llu is out of range %llu..%llu",
-		    k->name, v, k->min, k->max);
+	/* For KEY_SIZE_OFF, 0 is "off" and always allowed. */
+	if (k->type != KEY_LEVEL && !(k->type == KEY_SIZE_OFF && v == 0) &&
+	    (v < k->min || v > k->max))
+		return parse_error(p, "%s: %llu is out of range %llu..%llu%s",
+		    k->name, v, k->min, k->max, k->type == KEY_SIZE_OFF ?
+		    " (or 0 for off)" : "");
 	key_store_number(p->cfg, k, v);
 	return 0;
 }
@@ -404,18 +454,24 @@ parse_line(struct config_parser *p, char *line)
 	return check_numeric(p, k, value);
 }
 
+/* Required keys must be there; unset strings take their defaults. */
 static int
 check_required(struct config_parser *p)
 {
+	char **field;
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
 		if (config_keys[i].required && !p->seen[i])
 			return parse_error(p, "missing required key \"%s\"",
 			    config_keys[i].name);
-	if (p->cfg->log_file == NULL && (p->cfg->log_file = strdup("-")) ==
-	    NULL)
-		return parse_error(p, "out of memory");
+	for (i = 0; i < NDEFAULTS; i++) {
+		field = (char **)(void *)((char *)p->cfg +
+		    string_defaults[i].offset);
+		if (*field == NULL &&
+		    (*field = strdup(string_defaults[i].value)) == NULL)
+			return parse_error(p, "out of memory");
+	}
 	return 0;
 }
 

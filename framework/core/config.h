@@ -33,6 +33,13 @@ struct moat_config {
 	unsigned int		 max_kept_connections;
 	unsigned int		 kept_idle_timeout;	/* seconds */
 	struct moat_limits	 limits;
+	char			*worker_user;	/* workers run as this user */
+	char			*worker_chroot;	/* ... chrooted here (root) */
+	size_t			 worker_max_memory;	/* 0: unlimited */
+	bool			 sandbox_debug;	/* log denied syscalls */
+	char			*catalogue;	/* statement catalogue: broker */
+	char			*broker_secrets;	/* read by the broker only */
+	char			*broker_user;	/* the broker runs as this user */
 };
 
 /* Fill in every default; string keys become NULL. */

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "http/router.h"
+#include "process/sandbox.h"
 #include "process/supervisor.h"
 
 static void
@@ -50,6 +51,7 @@ moat_main(const struct moat_app *app, int argc, char **argv)
 		return 1;
 	}
 	if (router_compile(&router, app->routes, app->nroutes, err,
+	    sizeof(err)) != 0 || sandbox_check(&cfg, app, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		return 1;

@@ -9,6 +9,7 @@
  * signal handlers.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include "core/clock.h"
 #include "core/log_internal.h"
 #include "core/logline.h"
+#include "process/broker_link.h"
 #include "process/fault.h"
 #include "process/listen.h"
 #include "process/pidfile.h"
@@ -39,8 +41,14 @@
 #define HEALTHY_AFTER_S		10
 #define STOP_GRACE_EXTRA_S	5
 
+/* Worker fds: the listening socket and the broker channel, fixed. */
+#define WORKER_LISTEN_FD	3
+#define WORKER_BROKER_FD	4
+#define BROKER_SLOT		UINT_MAX
+
 struct child {
 	pid_t		pid;		/* 0: slot unused */
+	const char	*role;		/* "worker" or "broker", for the log */
 	int		log_fd;		/* read end of its stderr, or -1 */
 	unsigned int	slot;		/* which of the N workers it is */
 	unsigned int	generation;
@@ -61,6 +69,8 @@ struct supervisor {
 	struct moat_config		*cfg;
 	const char			*config_path;
 	struct listener			 listener;
+	struct broker_link		 broker;
+	int				 exit_status;
 	int				 pid_fd;
 	int				 sig_fd;
 	int				 log_fd;	/* the log file */
@@ -130,7 +140,7 @@ child_flush_line(struct child *c)
 	char escaped[LOGLINE_MAX];
 
 	logline_escape(escaped, sizeof(escaped), c->line, c->line_len);
-	log_stamped("worker", c->pid, escaped);
+	log_stamped(c->role, c->pid, escaped);
 	c->line_len = 0;
 }
 
@@ -197,56 +207,84 @@ child_free_entry(struct supervisor *s)
 	return NULL;
 }
 
-/* In the new worker: only stdio, the listening socket and the log pipe. */
+/*
+ * In the new worker: stdio, the listening socket on 3, the broker channel
+ * (if any) on 4, and nothing else.  Both are moved above 10 first so that
+ * neither dup2 can clobber the other.
+ */
 static void
-child_setup_fds(struct supervisor *s, int log_w)
+child_setup_fds(struct supervisor *s, int log_w, int chan)
 {
-	int devnull, lfd = s->listener.fd;
+	int devnull, lfd;
 
 	if ((devnull = open("/dev/null", O_RDWR)) < 0 ||
 	    dup2(devnull, STDIN_FILENO) < 0 ||
-	    dup2(log_w, STDOUT_FILENO) < 0 || dup2(log_w, STDERR_FILENO) < 0)
+	    dup2(log_w, STDOUT_FILENO) < 0 || dup2(log_w, STDERR_FILENO) < 0 ||
+	    (lfd = fcntl(s->listener.fd, F_DUPFD, 10)) < 0 ||
+	    dup2(lfd, WORKER_LISTEN_FD) < 0)
 		_exit(1);
-	if (lfd > 3)
-		close_range(3, (unsigned int)lfd - 1, 0);
-	close_range((unsigned int)lfd + 1, ~0U, 0);
+	if (chan >= 0 && ((chan = fcntl(chan, F_DUPFD, 10)) < 0 ||
+	    dup2(chan, WORKER_BROKER_FD) < 0))
+		_exit(1);
+	close_range(chan >= 0 ? WORKER_BROKER_FD + 1 : WORKER_LISTEN_FD + 1,
+	    ~0U, 0);
+	s->listener.fd = WORKER_LISTEN_FD;
+}
+
+/* A new tracked child; its log pipe is read like every other. */
+static void
+child_track(struct supervisor *s, struct child *c, pid_t pid, int log_fd,
+    unsigned int slot, const char *role)
+{
+	memset(c, 0, sizeof(*c));
+	c->pid = pid;
+	c->role = role;
+	c->log_fd = log_fd;
+	c->slot = slot;
+	c->generation = s->generation;
+	c->started = time(NULL);
 }
 
 static int
 spawn_worker(struct supervisor *s, unsigned int slot)
 {
+	int pipefd[2], chan = -1, broker_end = -1;
 	struct child *c;
-	int pipefd[2];
 	pid_t pid;
 
 	if ((c = child_free_entry(s)) == NULL) {
 		moat_log_error("too many processes to track");
 		return -1;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		moat_log_error("pipe: %s", strerror(errno));
+	if (s->broker.pid > 0 &&
+	    broker_link_channel(&chan, &broker_end) != 0) {
+		moat_log_error("broker channel: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) < 0) {
-		moat_log_error("fork: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
+	if (pipe2(pipefd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		moat_log_error("cannot start a worker: %s", strerror(errno));
+		if (chan >= 0) {
+			close(chan);
+			close(broker_end);
+		}
 		return -1;
 	}
 	if (pid == 0) {
 		supervisor_log_fd = -1;
 		log_set_sink(log_sink_stderr);
-		child_setup_fds(s, pipefd[1]);
-		worker_main(s->app, s->router, s->cfg, &s->listener);
+		child_setup_fds(s, pipefd[1], chan);
+		worker_main(s->app, s->router, s->cfg, &s->listener,
+		    chan >= 0 ? WORKER_BROKER_FD : -1);
 	}
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-	memset(c, 0, sizeof(*c));
-	c->pid = pid;
-	c->log_fd = pipefd[0];
-	c->slot = slot;
-	c->generation = s->generation;
-	c->started = time(NULL);
+	if (chan >= 0) {
+		close(chan);
+		if (broker_link_hand_over(&s->broker, broker_end, pid) != 0)
+			moat_log_error("cannot hand worker %ld its channel",
+			    (long)pid);
+	}
+	child_track(s, c, pid, pipefd[0], slot, "worker");
 	s->slots[slot].respawn_at_ms = 0;
 	moat_log_debug("started worker %ld (slot %u)", (long)pid, slot);
 	return 0;
@@ -333,6 +371,28 @@ schedule_respawn(struct supervisor *s, const struct child *c, bool failed)
 	sl->respawn_at_ms = clock_monotonic_ms() + delay;
 }
 
+static void begin_stop(struct supervisor *s, int sig);
+
+/*
+ * Without the broker no worker can do its job, and its channels are gone:
+ * stop, with a failure status, and let the service manager restart us.
+ */
+static void
+broker_died(struct supervisor *s, int status)
+{
+	if (WIFSIGNALED(status))
+		moat_log_error("broker %ld killed by signal %d (SIG%s): "
+		    "stopping", (long)s->broker.pid, WTERMSIG(status),
+		    sigabbrev_np(WTERMSIG(status)) ?
+		    sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		moat_log_error("broker %ld exited with status %d: stopping",
+		    (long)s->broker.pid, WEXITSTATUS(status));
+	s->broker.pid = 0;
+	s->exit_status = 1;
+	begin_stop(s, SIGTERM);
+}
+
 static void
 reap_children(struct supervisor *s)
 {
@@ -351,7 +411,10 @@ reap_children(struct supervisor *s)
 		for (int k = 0; k < 256 && c->log_fd >= 0; k++)
 			if (!child_read_log(c))
 				break;
-		schedule_respawn(s, c, report_exit(c, status));
+		if (pid == s->broker.pid)
+			broker_died(s, status);
+		else
+			schedule_respawn(s, c, report_exit(c, status));
 		c->pid = 0;
 	}
 }
@@ -372,8 +435,10 @@ signal_children(struct supervisor *s, int sig, bool old_only)
 {
 	size_t i;
 
+	/* The broker is stopped last, by closing its control socket. */
 	for (i = 0; i < MAX_CHILDREN; i++)
-		if (s->children[i].pid > 0 && (!old_only ||
+		if (s->children[i].pid > 0 &&
+		    s->children[i].pid != s->broker.pid && (!old_only ||
 		    s->children[i].generation != s->generation))
 			kill(s->children[i].pid, sig);
 }
@@ -507,16 +572,46 @@ poll_timeout(const struct supervisor *s)
 	return next > now ? (int)(next - now) : 0;
 }
 
+/* The broker reported a protocol violation: replace that worker. */
+static void
+handle_violation(struct supervisor *s)
+{
+	pid_t pid = broker_link_violator(&s->broker);
+	size_t i;
+
+	for (i = 0; pid > 0 && i < MAX_CHILDREN; i++) {
+		if (s->children[i].pid == pid && pid != s->broker.pid) {
+			moat_log_error("worker %ld broke the broker protocol: "
+			    "replacing it", (long)pid);
+			kill(pid, SIGKILL);
+			return;
+		}
+	}
+}
+
+/* Once the workers are gone, the broker may go: close its socket. */
+static void
+release_broker(struct supervisor *s)
+{
+	if (s->stopping && s->broker.ctl_fd >= 0 &&
+	    live_children(s) <= (s->broker.pid > 0 ? 1u : 0u)) {
+		close(s->broker.ctl_fd);
+		s->broker.ctl_fd = -1;
+	}
+}
+
 static void
 supervise(struct supervisor *s)
 {
-	struct pollfd pfd[MAX_CHILDREN + 1];
-	struct child *owner[MAX_CHILDREN + 1];
+	struct pollfd pfd[MAX_CHILDREN + 2];
+	struct child *owner[MAX_CHILDREN + 2];
 	size_t i, n;
 
 	while (!s->stopping || live_children(s) > 0) {
 		n = 0;
 		pfd[n].fd = s->sig_fd;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = s->broker.ctl_fd;
 		pfd[n++].events = POLLIN;
 		for (i = 0; i < MAX_CHILDREN; i++) {
 			if (s->children[i].log_fd < 0)
@@ -529,11 +624,14 @@ supervise(struct supervisor *s)
 			moat_log_error("poll: %s", strerror(errno));
 			break;
 		}
-		for (i = 1; i < n; i++)
+		for (i = 2; i < n; i++)
 			if (pfd[i].revents != 0)
 				child_read_log(owner[i]);
+		if (pfd[1].revents != 0)
+			handle_violation(s);
 		if (pfd[0].revents & POLLIN)
 			handle_signals(s);
+		release_broker(s);
 		if (s->stopping && clock_monotonic_ms() >= s->stop_deadline_ms) {
 			moat_log_warn("workers still busy after the grace "
 			    "period: killing them");
@@ -561,6 +659,39 @@ setup_signals(struct supervisor *s)
 	return s->sig_fd < 0 ? -1 : 0;
 }
 
+/*
+ * Start the broker if the config asks for one and wait until it has
+ * prepared the catalogue, copying its log lines as they come.
+ */
+static int
+start_broker(struct supervisor *s, char *err, size_t errlen)
+{
+	struct child *c = child_free_entry(s);
+	int status, k;
+
+	if (!broker_link_wanted(s->cfg) || c == NULL)
+		return 0;
+	if (broker_link_start(&s->broker, s->cfg, s->listener.fd, err,
+	    errlen) != 0)
+		return -1;
+	child_track(s, c, s->broker.pid, s->broker.log_fd, BROKER_SLOT,
+	    "broker");
+	if (broker_link_wait(&s->broker, err, errlen) == 0) {
+		while (child_read_log(c))
+			;
+		return 0;
+	}
+	/* Its last words explain the failure: log them before ours. */
+	kill(s->broker.pid, SIGKILL);
+	waitpid(s->broker.pid, &status, 0);
+	for (k = 0; k < 1024 && c->log_fd >= 0; k++)
+		if (!child_read_log(c))
+			break;
+	c->pid = 0;
+	s->broker.pid = 0;
+	return -1;
+}
+
 static int
 startup_failed(struct supervisor *s, const char *err)
 {
@@ -585,6 +716,7 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 	s->config_path = config_path;
 	s->nslots = cfg->workers;
 	s->log_fd = s->pid_fd = s->sig_fd = -1;
+	s->broker.ctl_fd = -1;
 	for (i = 0; i < MAX_CHILDREN; i++)
 		s->children[i].log_fd = -1;
 	log_set_level(cfg->log_level);
@@ -604,12 +736,18 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 		pidfile_release(cfg->pidfile, s->pid_fd);
 		return startup_failed(s, err);
 	}
-	moat_log_info("%s: serving on %s with %u workers", app->name,
-	    cfg->listen, cfg->workers);
+	if (start_broker(s, err, sizeof(err)) != 0) {
+		listen_close(cfg, &s->listener);
+		pidfile_release(cfg->pidfile, s->pid_fd);
+		return startup_failed(s, err);
+	}
+	moat_log_info("%s: serving on %s with %u workers%s", app->name,
+	    cfg->listen, cfg->workers, s->broker.pid > 0 ? " and a broker" :
+	    "");
 	respawn_due(s);
 	supervise(s);
 	listen_close(cfg, &s->listener);
 	pidfile_release(cfg->pidfile, s->pid_fd);
 	moat_log_info("stopped");
-	return 0;
+	return s->exit_status;
 }

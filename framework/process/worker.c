@@ -33,6 +33,7 @@
 #include <fcgiapp.h>
 #include <moat/log.h>
 
+#include "broker/client.h"
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/incident.h"
@@ -40,6 +41,7 @@
 #include "http/request_internal.h"
 #include "http/response_internal.h"
 #include "process/fault.h"
+#include "process/sandbox.h"
 #include "process/worker.h"
 
 #define WORKER_MAX_CONNS	64
@@ -296,6 +298,7 @@ handle_request(struct worker *w)
 	if (status != 0)
 		errorpage_render(&w->res, status, w->incident);
 	send_response(w);
+	client_request_end();
 }
 
 /* Serve one request on kept connection i; drop it if it closed. */
@@ -397,7 +400,8 @@ ready_connection(struct worker *w, const struct pollfd *pfd)
 static bool
 worker_should_run(struct worker *w)
 {
-	if (stop_requested || (w->cfg->max_requests != 0 &&
+	/* A worker whose broker channel broke is useless: replace it. */
+	if (stop_requested || client_lost() || (w->cfg->max_requests != 0 &&
 	    w->served >= w->cfg->max_requests))
 		worker_retire(w);
 	if (!w->retiring)
@@ -445,8 +449,13 @@ worker_loop(struct worker *w)
 
 void
 worker_main(const struct moat_app *app, const struct router *router,
-    const struct moat_config *cfg, const struct listener *listener)
+    const struct moat_config *cfg, const struct listener *listener,
+    int broker_fd)
 {
+	const int keep[] = { listener->fd, broker_fd };
+	const struct sandbox_fds fds = { .keep = keep,
+	    .nkeep = broker_fd >= 0 ? 2 : 1, .own = WORKER_MAX_CONNS + 8 };
+	char err[CONFIG_ERR_MAX];
 	struct worker *w;
 	size_t i;
 
@@ -465,6 +474,15 @@ worker_main(const struct moat_app *app, const struct router *router,
 	    cfg->limits.max_body_bytes + 4 * 1024 * 1024);
 	response_init(&w->res, RESPONSE_BODY_MAX);
 	moat_buf_init(&w->head, RESPONSE_HEADERS_MAX + 1024);
+	if (broker_fd >= 0 && client_attach(broker_fd) != 0) {
+		moat_log_error("worker: the broker does not answer");
+		_exit(1);
+	}
+	/* Last: from here on the worker cannot open or load anything. */
+	if (sandbox_enter_worker(cfg, app, &fds, err, sizeof(err)) != 0) {
+		moat_log_error("worker: %s", err);
+		_exit(1);
+	}
 	moat_log_debug("worker ready");
 	worker_loop(w);
 	for (i = 0; i < w->nconns; i++)

@@ -62,8 +62,22 @@ it_find_nginx() {
 	return 1
 }
 
+# As root the workers run as moat-worker in an empty chroot of their own.
+# A missing user is a broken test machine, not a reason to skip: fail.
+it_sandbox_config() {
+	[ "$(id -u)" = 0 ] || return 0
+	if ! getent passwd moat-worker >/dev/null; then
+		it_log "the system user moat-worker is missing (deploy/dev test creates it; or: useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin moat-worker)"
+		return 1
+	fi
+	mkdir -p "$IT_DIR/empty" && chmod 0755 "$IT_DIR/empty" || return 1
+	printf 'worker_user = moat-worker\nworker_chroot = %s\n' "$IT_DIR/empty"
+}
+
 # Write the app config; extra "key = value" lines come from $IT_CONF_EXTRA.
 it_write_config() {
+	local sandbox
+	sandbox=$(it_sandbox_config) || exit 1
 	cat > "$IT_DIR/moat.conf" <<CONF
 listen = $IT_DIR/moat.sock
 socket_mode = 0666
@@ -75,6 +89,7 @@ request_timeout = ${IT_TIMEOUT:-2}
 max_body_bytes = 4096
 max_multipart_bytes = 65536
 max_file_bytes = 16384
+$sandbox
 ${IT_CONF_EXTRA:-}
 CONF
 }

@@ -1,14 +1,22 @@
 /*
  * test-app.c - an application with routes that misbehave on purpose, so
  * the integration tests can check what the framework does about it:
- * faults, timeouts, failed handlers, header injection, hostile log text.
+ * faults, timeouts, failed handlers, header injection, hostile log text,
+ * and a compromised handler trying to leave the sandbox.
  * It is built for `make check` only and never installed.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +156,100 @@ big(const struct moat_request *req, struct moat_response *res)
 	return 0;
 }
 
+/*
+ * What an attacker who owns a worker would try first.  Each answers with
+ * what happened; in a sandboxed worker the call kills the process before
+ * it can answer (or, with sandbox_debug on, fails with ENOSYS).
+ */
+static int
+report(struct moat_response *res, const char *what, int rc)
+{
+	moat_response_content_type(res, "text/plain");
+	if (rc < 0)
+		moat_buf_printf(moat_response_body(res), "%s failed: %s\n",
+		    what, strerror(errno));
+	else
+		moat_buf_printf(moat_response_body(res), "%s succeeded\n",
+		    what);
+	return 0;
+}
+
+static int
+sandbox_open(const struct moat_request *req, struct moat_response *res)
+{
+	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return report(res, "open /etc/passwd", fd);
+}
+
+static int
+sandbox_exec(const struct moat_request *req, struct moat_response *res)
+{
+	static char *const argv[] = { "true", NULL };
+	static char *const envp[] = { NULL };
+
+	/* The exec* wrappers are poisoned (banned.h); this returns only on
+	 * failure. */
+	return report(res, "execve /bin/true",
+	    (int)syscall(SYS_execve, "/bin/true", argv, envp));
+}
+
+static int
+sandbox_socket(const struct moat_request *req, struct moat_response *res)
+{
+	struct sockaddr_in sin;
+	int fd, rc;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return report(res, "socket", fd);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(9);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return report(res, "connect 127.0.0.1:9", rc);
+}
+
+static int
+sandbox_fork(const struct moat_request *req, struct moat_response *res)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return report(res, "fork", pid < 0 ? -1 : 0);
+}
+
+/* getcpu is not in Moat's allowlist: main() asks for it. */
+static int
+sandbox_getcpu(const struct moat_request *req, struct moat_response *res)
+{
+	unsigned int cpu = 0, node = 0;
+
+	/* syscall(2), not sched_getcpu(), which the vDSO may answer. */
+	return report(res, "getcpu", (int)syscall(SYS_getcpu, &cpu, &node,
+	    NULL));
+}
+
+/* Sanitizer builds let a few calls fail instead of kill (sandbox.c). */
+static int
+sandbox_build(const struct moat_request *req, struct moat_response *res)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return moat_response_text(res, 200, "sanitizers\n");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return moat_response_text(res, 200, "sanitizers\n");
+#endif
+#endif
+	return moat_response_text(res, 200, "plain\n");
+}
+
 static const struct moat_route routes[] = {
 	{ "GET", "/", home },
 	{ "GET", "/crash", crash },
@@ -163,7 +265,15 @@ static const struct moat_route routes[] = {
 	{ "GET", "/header/{name:str}", echo_header },
 	{ "GET", "/pid", show_pid },
 	{ "GET", "/big", big },
+	{ "GET", "/sandbox/open", sandbox_open },
+	{ "GET", "/sandbox/exec", sandbox_exec },
+	{ "GET", "/sandbox/socket", sandbox_socket },
+	{ "GET", "/sandbox/fork", sandbox_fork },
+	{ "GET", "/sandbox/getcpu", sandbox_getcpu },
+	{ "GET", "/sandbox/build", sandbox_build },
 };
+
+static const char *const extra_syscalls[] = { "getcpu", NULL };
 
 int
 main(int argc, char **argv)
@@ -172,6 +282,7 @@ main(int argc, char **argv)
 		.name = "moat-test-app",
 		.routes = routes,
 		.nroutes = MOAT_NELEM(routes),
+		.sandbox_syscalls = extra_syscalls,
 	};
 
 	return moat_main(&app, argc, argv);

@@ -26,13 +26,16 @@ main(void)
 {
 	int (*registers[])(void) = {
 		register_buf_tests,
+		register_catalogue_tests,
 		register_config_tests,
 		register_cookies_tests,
 		register_multipart_tests,
 		register_pct_tests,
+		register_proto_tests,
 		register_request_tests,
 		register_response_tests,
 		register_router_tests,
+		register_sandbox_tests,
 		register_urlencoded_tests,
 	};
 	unsigned int failed;

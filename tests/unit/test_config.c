@@ -89,6 +89,8 @@ check_default_numbers(const struct moat_config *cfg)
 	CU_ASSERT_EQUAL(cfg->limits.max_headers, 64);
 	CU_ASSERT_EQUAL(cfg->limits.max_header_bytes, 8 * KiB);
 	CU_ASSERT_EQUAL(cfg->limits.max_cookie_bytes, 8 * KiB);
+	CU_ASSERT_EQUAL(cfg->worker_max_memory, 1 * GiB);
+	CU_ASSERT_FALSE(cfg->sandbox_debug);
 }
 
 static void
@@ -104,6 +106,8 @@ test_defaults(void)
 	CU_ASSERT_PTR_NULL(cfg.fastcgi_peers);
 	CU_ASSERT_PTR_NULL(cfg.pidfile);
 	CU_ASSERT_PTR_NULL(cfg.log_file);
+	CU_ASSERT_PTR_NULL(cfg.worker_user);
+	CU_ASSERT_PTR_NULL(cfg.worker_chroot);
 	config_free(&cfg);
 }
 
@@ -115,8 +119,11 @@ test_minimal(void)
 	expect_ok(&cfg, BASE);
 	STR_EQ(cfg.listen, "/run/moat.sock");
 	STR_EQ(cfg.pidfile, "/run/moat.pid");
-	/* log_file defaults to stderr; the other strings stay unset. */
+	/* log_file defaults to stderr, the worker's user and chroot to
+	 * Moat's; the other strings stay unset. */
 	STR_EQ(cfg.log_file, "-");
+	STR_EQ(cfg.worker_user, "moat-worker");
+	STR_EQ(cfg.worker_chroot, "/var/empty/moat");
 	CU_ASSERT_PTR_NULL(cfg.socket_group);
 	CU_ASSERT_PTR_NULL(cfg.fastcgi_peers);
 	check_default_numbers(&cfg);
@@ -124,6 +131,8 @@ test_minimal(void)
 	CU_ASSERT_PTR_NULL(cfg.listen);
 	CU_ASSERT_PTR_NULL(cfg.pidfile);
 	CU_ASSERT_PTR_NULL(cfg.log_file);
+	CU_ASSERT_PTR_NULL(cfg.worker_user);
+	CU_ASSERT_PTR_NULL(cfg.worker_chroot);
 }
 
 static void
@@ -153,7 +162,11 @@ test_every_key(void)
 	    "max_query_bytes = 1m\n"
 	    "max_headers = 1000\n"
 	    "max_header_bytes = 1048576\n"
-	    "max_cookie_bytes = 0\n";
+	    "max_cookie_bytes = 0\n"
+	    "worker_user = www-moat\n"
+	    "worker_chroot = /srv/empty\n"
+	    "worker_max_memory = 2G\n"
+	    "sandbox_debug = on\n";
 	struct moat_config cfg;
 
 	expect_ok(&cfg, text);
@@ -181,7 +194,45 @@ test_every_key(void)
 	CU_ASSERT_EQUAL(cfg.limits.max_headers, 1000);
 	CU_ASSERT_EQUAL(cfg.limits.max_header_bytes, 1 * MiB);
 	CU_ASSERT_EQUAL(cfg.limits.max_cookie_bytes, 0);
+	STR_EQ(cfg.worker_user, "www-moat");
+	STR_EQ(cfg.worker_chroot, "/srv/empty");
+	CU_ASSERT_EQUAL(cfg.worker_max_memory, 2 * GiB);
+	CU_ASSERT_TRUE(cfg.sandbox_debug);
 	config_free(&cfg);
+}
+
+static void
+test_sandbox_keys(void)
+{
+	struct moat_config cfg;
+
+	expect_ok(&cfg, BASE "sandbox_debug = off\nworker_max_memory = 0\n");
+	CU_ASSERT_FALSE(cfg.sandbox_debug);
+	CU_ASSERT_EQUAL(cfg.worker_max_memory, 0);
+	config_free(&cfg);
+	expect_ok(&cfg, BASE "worker_max_memory = 64M\n");
+	CU_ASSERT_EQUAL(cfg.worker_max_memory, 64 * MiB);
+	config_free(&cfg);
+
+	/* Only the two words: a typo must not quietly mean either. */
+	expect_error("sandbox_debug = yes\n",
+	    "t.conf:1: sandbox_debug: expected on or off");
+	expect_error("sandbox_debug = On\n",
+	    "t.conf:1: sandbox_debug: expected on or off");
+	expect_error("sandbox_debug = 1\n",
+	    "t.conf:1: sandbox_debug: expected on or off");
+	/* 0 is off; anything else must leave a worker room to run. */
+	expect_error("worker_max_memory = 1M\n", "t.conf:1: worker_max_memory: "
+	    "1048576 is out of range 67108864..1099511627776 (or 0 for off)");
+	expect_error("worker_max_memory = 2048G\n", "t.conf:1: "
+	    "worker_max_memory: 2199023255552 is out of range "
+	    "67108864..1099511627776 (or 0 for off)");
+	expect_error("worker_max_memory = lots\n",
+	    "t.conf:1: worker_max_memory: \"lots\" is not a number");
+	expect_error("worker_user = moat worker\n",
+	    "t.conf:1: worker_user: \"moat worker\" is not a valid name");
+	expect_error("worker_chroot = var/empty\n",
+	    "t.conf:1: worker_chroot: expected an absolute path");
 }
 
 static void
@@ -618,6 +669,7 @@ register_config_tests(void)
 		{ "defaults", test_defaults },
 		{ "minimal file", test_minimal },
 		{ "every key", test_every_key },
+		{ "sandbox keys", test_sandbox_keys },
 		{ "log levels", test_log_levels },
 		{ "unknown key", test_unknown_key },
 		{ "bad number", test_bad_number },

@@ -10,13 +10,16 @@
 #include <CUnit/CUnit.h>
 
 int	register_buf_tests(void);
+int	register_catalogue_tests(void);
 int	register_config_tests(void);
 int	register_cookies_tests(void);
 int	register_multipart_tests(void);
 int	register_pct_tests(void);
+int	register_proto_tests(void);
 int	register_request_tests(void);
 int	register_response_tests(void);
 int	register_router_tests(void);
+int	register_sandbox_tests(void);
 int	register_urlencoded_tests(void);
 
 /* Add a suite with the given tests; returns 0 or -1. */

@@ -35,11 +35,26 @@ struct moat_route {
 	moat_handler	 handler;
 };
 
-/** The application: its name (for logs) and its routes. */
+/**
+ * The application: its name (for logs), its routes and what its handlers
+ * need from the kernel beyond what Moat's workers already may do.
+ *
+ * Workers run in a seccomp sandbox that kills the process on any system
+ * call outside Moat's allowlist (framework/process/sandbox.c).  If a
+ * handler or a library it uses needs another one, list it by name in
+ * sandbox_syscalls, e.g. { "getcpu", NULL }.  A name the kernel does not
+ * know stops start-up; calls that would open files, run programs, make
+ * network connections or create processes ("openat", "execve", "socket",
+ * "clone", ...) are refused, because no worker may do those.  Set
+ * "sandbox_debug = on" in the config to have a denied call logged by name
+ * (and fail with ENOSYS) instead of killing the worker.
+ */
 struct moat_app {
 	const char		*name;
 	const struct moat_route	*routes;
 	size_t			 nroutes;
+	/* Extra syscalls by name, NULL-terminated; NULL for none. */
+	const char *const	*sandbox_syscalls;
 };
 
 /**

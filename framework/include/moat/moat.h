@@ -6,6 +6,7 @@
 
 #include <moat/app.h>
 #include <moat/buf.h>
+#include <moat/db.h>
 #include <moat/log.h>
 #include <moat/request.h>
 #include <moat/response.h>

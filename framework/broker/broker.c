@@ -1,0 +1,339 @@
+/*
+ * broker.c - the broker process: one event loop over all worker channels.
+ *
+ * The broker is the only process that knows the database password, the
+ * keys and the file store.  It speaks to each worker over that worker's
+ * own socketpair, so the channel a frame arrives on is the identity of
+ * the sender.  Each channel has its own PostgreSQL connection driven
+ * asynchronously, so a slow statement on one channel never holds up the
+ * others.  On any protocol violation the channel is closed and the
+ * supervisor is asked (on the control socket) to replace that worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <moat/log.h>
+
+#include "broker/broker.h"
+#include "broker/catalogue.h"
+#include "broker/dispatch.h"
+#include "broker/secrets.h"
+
+#define BROKER_MAX_CHANNELS	512
+
+struct broker {
+	const struct moat_config	*cfg;
+	struct catalogue		 cat;
+	struct broker_secrets		 secrets;
+	int				 ctl_fd;
+	struct channel			*ch[BROKER_MAX_CHANNELS];
+	size_t				 nch;
+	unsigned char			 frame[PROTO_MAX_FRAME];
+	struct proto_writer		 reply;
+};
+
+static int
+drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		moat_log_warn("broker: not started as root, keeping uid %ld "
+		    "(development mode)", (long)geteuid());
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "broker user %s does not exist", user);
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0 || setuid(0) == 0) {
+		snprintf(err, errlen, "cannot become %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+broker_fail(struct broker *b, const char *err)
+{
+	moat_log_error("broker: %s", err);
+	secrets_wipe(&b->secrets);
+	_exit(BROKER_EXIT_STARTUP);
+}
+
+/* Everything that can go wrong at start-up goes wrong here. */
+static void
+broker_start(struct broker *b)
+{
+	char err[CATALOGUE_ERR_MAX + 256];
+	struct db_conn probe;
+
+	if (prctl(PR_SET_DUMPABLE, 0) != 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		broker_fail(b, "prctl failed");
+	if (drop_privileges(b->cfg->broker_user, err, sizeof(err)) != 0 ||
+	    secrets_load(&b->secrets, b->cfg->broker_secrets, err,
+	    sizeof(err)) != 0 ||
+	    catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0)
+		broker_fail(b, err);
+	/* Prepare the whole catalogue once now, so an error stops start-up. */
+	if (db_connect(&probe, b->secrets.database, &b->cat, err,
+	    sizeof(err)) != 0)
+		broker_fail(b, err);
+	db_close(&probe);
+	moat_log_info("broker: %zu statements prepared", b->cat.count);
+}
+
+/*
+ * Channels are non-blocking: a worker that stops reading its replies
+ * must not stall the loop that serves everyone else.  A reply that does
+ * not fit is that worker's violation.
+ */
+static int
+send_reply(struct channel *ch, struct proto_writer *w)
+{
+	if (proto_writer_finish(w) != 0 || proto_send(ch->fd, w, -1) != 0) {
+		snprintf(ch->reason, sizeof(ch->reason), "cannot take its "
+		    "reply (%s)", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+channel_close(struct broker *b, size_t i, bool violation)
+{
+	struct channel *ch = b->ch[i];
+	struct proto_writer *w = &b->reply;
+
+	if (violation) {
+		moat_log_error("broker: worker %ld violated the protocol "
+		    "(state %s): %s; closing its channel",
+		    (long)ch->worker_pid, channel_state_name(ch->state),
+		    ch->reason);
+		proto_writer_begin(w, PROTO_OP_CTL_VIOLATION, 0);
+		proto_put_i64(w, ch->worker_pid);
+		if (proto_writer_finish(w) == 0)
+			proto_send(b->ctl_fd, w, -1);
+	}
+	db_close(&ch->db);
+	close(ch->fd);
+	free(ch);
+	b->ch[i] = b->ch[--b->nch];
+}
+
+/* The supervisor hands over a new worker's channel: connect it. */
+static void
+channel_add(struct broker *b, int fd, pid_t pid)
+{
+	char err[CATALOGUE_ERR_MAX + 256];
+	struct channel *ch;
+
+	if (b->nch == BROKER_MAX_CHANNELS ||
+	    (ch = calloc(1, sizeof(*ch))) == NULL) {
+		moat_log_error("broker: no room for worker %ld", (long)pid);
+		close(fd);
+		return;
+	}
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		close(fd);
+		free(ch);
+		return;
+	}
+	ch->fd = fd;
+	ch->worker_pid = pid;
+	ch->state = CH_NEW;
+	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
+	    sizeof(err)) != 0) {
+		/* The worker finds its channel closed and fails requests. */
+		moat_log_error("broker: worker %ld: %s", (long)pid, err);
+		close(fd);
+		free(ch);
+		return;
+	}
+	b->ch[b->nch++] = ch;
+}
+
+static void
+control_read(struct broker *b)
+{
+	struct proto_reader r;
+	int64_t pid;
+	ssize_t n;
+	int fd = -1;
+
+	n = proto_recv(b->ctl_fd, b->frame, &fd);
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		moat_log_info("broker: supervisor gone, exiting");
+		secrets_wipe(&b->secrets);
+		_exit(0);
+	}
+	if (n < 0)
+		return;
+	if (proto_reader_init(&r, b->frame, (size_t)n) != 0 ||
+	    r.hdr.op != PROTO_OP_CTL_CHANNEL || fd < 0 ||
+	    proto_get_i64(&r, &pid) != 0 || proto_reader_end(&r) != 0) {
+		moat_log_error("broker: bad control message");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	channel_add(b, fd, (pid_t)pid);
+}
+
+/* Results are in: answer with rows, or with the SQLSTATE of a failure. */
+static int
+db_finished(struct broker *b, struct channel *ch)
+{
+	struct proto_writer *w = &ch->rows;
+
+	if (ch->db.failed || w->failed) {
+		if (!ch->db.failed)
+			memcpy(ch->db.sqlstate, "54000", 6);	/* too big */
+		w = &b->reply;
+		proto_writer_begin(w, PROTO_OP_R_FAIL, ch->db_seq);
+		proto_put_text(w, ch->db.sqlstate, strlen(ch->db.sqlstate));
+	}
+	ch->state = CH_REQUEST;
+	return send_reply(ch, w);
+}
+
+/* Returns false if the channel must be closed (*violation: its fault). */
+static bool
+channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
+{
+	int rc = db_collect(&ch->db, &ch->rows);
+
+	*violation = false;
+	if (rc < 0) {
+		moat_log_error("broker: worker %ld: database connection "
+		    "lost: %s", (long)ch->worker_pid,
+		    PQerrorMessage(ch->db.pg));
+		return false;
+	}
+	if (rc == 1 && db_finished(b, ch) != 0) {
+		*violation = true;
+		return false;
+	}
+	return true;
+}
+
+static int
+channel_frame(struct broker *b, struct channel *ch, bool *violation)
+{
+	struct dispatch_ctx ctx = { .cat = &b->cat, .reply = &b->reply };
+	ssize_t n;
+
+	*violation = false;
+	n = proto_recv(ch->fd, b->frame, NULL);
+	if (n == 0)
+		return -1;		/* the worker went away */
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		snprintf(ch->reason, sizeof(ch->reason), "bad message: %s",
+		    strerror(errno));
+		*violation = true;
+		return -1;
+	}
+	if (ch->state == CH_DB) {
+		snprintf(ch->reason, sizeof(ch->reason), "frame while a "
+		    "statement runs");
+		*violation = true;
+		return -1;
+	}
+	if (dispatch_frame(&ctx, ch, b->frame, (size_t)n) != 0) {
+		*violation = true;
+		return -1;
+	}
+	if (ctx.has_reply && send_reply(ch, &b->reply) != 0) {
+		*violation = true;
+		return -1;
+	}
+	if (ch->state == CH_DB) {
+		/* The reply is built as results arrive. */
+		proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
+		if (db_send(&ch->db, ch->calls, ch->ncalls) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+broker_loop(struct broker *b)
+{
+	struct pollfd pfd[2 * BROKER_MAX_CHANNELS + 1];
+	size_t i, n;
+	bool violation;
+
+	for (;;) {
+		n = 0;
+		pfd[n].fd = b->ctl_fd;
+		pfd[n++].events = POLLIN;
+		for (i = 0; i < b->nch; i++) {
+			pfd[n].fd = b->ch[i]->fd;
+			pfd[n++].events = POLLIN;
+			pfd[n].fd = b->ch[i]->state == CH_DB ?
+			    db_socket(&b->ch[i]->db) : -1;
+			pfd[n++].events = POLLIN |
+			    (b->ch[i]->db.want_write ? POLLOUT : 0);
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			moat_log_error("broker: poll: %s", strerror(errno));
+			_exit(1);
+		}
+		/* Walk backwards: closing swaps the last channel into i. */
+		for (i = b->nch; i-- > 0;) {
+			struct channel *ch = b->ch[i];
+
+			if (pfd[1 + 2 * i + 1].revents != 0 &&
+			    !channel_db_ready(b, ch, &violation)) {
+				channel_close(b, i, violation);
+				continue;
+			}
+			if (pfd[1 + 2 * i].revents != 0 &&
+			    channel_frame(b, ch, &violation) != 0)
+				channel_close(b, i, violation);
+		}
+		if (pfd[0].revents != 0)
+			control_read(b);
+	}
+}
+
+void
+broker_main(const struct moat_config *cfg, int ctl_fd, int ready_fd)
+{
+	static struct broker broker;
+	struct broker *b = &broker;
+	char ok = 1;
+
+	sigset_t none;
+
+	b->cfg = cfg;
+	b->ctl_fd = ctl_fd;
+	/* The supervisor blocks these for its signalfd; the broker must not. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	broker_start(b);
+	if (write(ready_fd, &ok, 1) != 1)
+		_exit(BROKER_EXIT_STARTUP);
+	close(ready_fd);
+	broker_loop(b);
+	_exit(0);
+}

@@ -1,0 +1,204 @@
+/*
+ * db.c - asynchronous statement execution for the broker (see db.h).
+ *
+ * Values travel as text except bytes, which go in binary so that no
+ * escaping is involved; results come back as text.  Prepared statement
+ * names are the catalogue names, so a worker can only ever reach what the
+ * catalogue declares.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker/db.h"
+
+int
+db_connect(struct db_conn *db, const char *conninfo,
+    const struct catalogue *cat, char *err, size_t errlen)
+{
+	PGresult *res;
+	size_t i;
+
+	memset(db, 0, sizeof(*db));
+	db->pg = PQconnectdb(conninfo);
+	if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
+		snprintf(err, errlen, "database: %s", db->pg != NULL ?
+		    PQerrorMessage(db->pg) : "out of memory");
+		db_close(db);
+		return -1;
+	}
+	for (i = 0; i < cat->count; i++) {
+		res = PQprepare(db->pg, cat->stmts[i].name, cat->stmts[i].sql,
+		    (int)cat->stmts[i].nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			snprintf(err, errlen, "statement %s (catalogue line "
+			    "%u): %s", cat->stmts[i].name, cat->stmts[i].line,
+			    PQerrorMessage(db->pg));
+			PQclear(res);
+			db_close(db);
+			return -1;
+		}
+		PQclear(res);
+	}
+	if (PQsetnonblocking(db->pg, 1) != 0) {
+		snprintf(err, errlen, "database: cannot go non-blocking");
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_close(struct db_conn *db)
+{
+	if (db->pg != NULL)
+		PQfinish(db->pg);
+	db->pg = NULL;
+	db->pending = 0;
+}
+
+int
+db_socket(const struct db_conn *db)
+{
+	return db->pg != NULL ? PQsocket(db->pg) : -1;
+}
+
+/* libpq wants parallel arrays of pointers, lengths and formats. */
+static int
+send_call(struct db_conn *db, const struct db_call *call)
+{
+	const struct stmt *s = call->stmt;
+	const char *values[CATALOGUE_MAX_PARAMS];
+	int lengths[CATALOGUE_MAX_PARAMS], formats[CATALOGUE_MAX_PARAMS];
+	char ints[CATALOGUE_MAX_PARAMS][24];
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++) {
+		const struct db_value *v = &call->values[i];
+
+		lengths[i] = 0;
+		formats[i] = 0;
+		if (v->is_null) {
+			values[i] = NULL;
+			continue;
+		}
+		switch (s->params[i].type) {
+		case PARAM_INT:
+			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, v->i);
+			values[i] = ints[i];
+			break;
+		case PARAM_BOOL:
+			values[i] = v->b ? "t" : "f";
+			break;
+		case PARAM_TEXT:
+			values[i] = v->p;	/* NUL-free, terminated copy */
+			break;
+		case PARAM_BYTES:
+			values[i] = v->p;
+			lengths[i] = (int)v->len;
+			formats[i] = 1;
+			break;
+		}
+	}
+	return PQsendQueryPrepared(db->pg, s->name, (int)s->nparams, values,
+	    lengths, formats, 0) == 1 ? 0 : -1;
+}
+
+int
+db_send(struct db_conn *db, const struct db_call *calls, size_t n)
+{
+	size_t i;
+
+	if (db->pg == NULL || n == 0 || n > DB_MAX_BATCH)
+		return -1;
+	db->failed = false;
+	db->sqlstate[0] = '\0';
+	db->pipeline = n > 1;
+	if (db->pipeline && PQenterPipelineMode(db->pg) != 1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (send_call(db, &calls[i]) != 0)
+			return -1;
+	if (db->pipeline && PQpipelineSync(db->pg) != 1)
+		return -1;
+	db->pending = n;
+	db->want_write = PQflush(db->pg) == 1;
+	return 0;
+}
+
+static void
+append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
+{
+	int r, c, nrows = PQntuples(res), ncols = PQnfields(res);
+	const char *state;
+
+	switch (PQresultStatus(res)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		break;
+	default:
+		db->failed = true;
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+		    state != NULL ? state : "XX000");
+		return;
+	}
+	proto_put_i64(w, ncols);
+	proto_put_i64(w, nrows);
+	for (c = 0; c < ncols; c++)
+		proto_put_text(w, PQfname(res, c), strlen(PQfname(res, c)));
+	for (r = 0; r < nrows; r++)
+		for (c = 0; c < ncols; c++)
+			if (PQgetisnull(res, r, c))
+				proto_put_null(w);
+			else
+				proto_put_text(w, PQgetvalue(res, r, c),
+				    (size_t)PQgetlength(res, r, c));
+}
+
+/* Take every result that is ready; 1 when the last one is in. */
+static int
+drain_results(struct db_conn *db, struct proto_writer *reply)
+{
+	PGresult *res;
+
+	while (db->pending > 0 && !PQisBusy(db->pg)) {
+		if ((res = PQgetResult(db->pg)) == NULL) {
+			/* End of one query's results. */
+			if (!db->pipeline)
+				db->pending = 0;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			db->pending = 0;
+			break;
+		}
+		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+			append_result(db, res, reply);
+		PQclear(res);
+	}
+	if (db->pending > 0)
+		return 0;
+	if (db->pipeline && PQexitPipelineMode(db->pg) != 1)
+		return -1;
+	db->pipeline = false;
+	return 1;
+}
+
+int
+db_collect(struct db_conn *db, struct proto_writer *reply)
+{
+	if (db->pg == NULL)
+		return -1;
+	if (db->want_write) {
+		int rc = PQflush(db->pg);
+
+		if (rc < 0)
+			return -1;
+		db->want_write = rc == 1;
+	}
+	if (PQconsumeInput(db->pg) != 1)
+		return -1;
+	return drain_results(db, reply);
+}

@@ -1,0 +1,247 @@
+/*
+ * dispatch.c - the broker's table of allowed operations (see dispatch.h).
+ *
+ * Every handler decodes its frame completely and checks it against the
+ * catalogue before anything reaches the database: statement names must
+ * exist, parameter counts and types must match the entry, lengths must
+ * be within their maximum, and parameters that identify the user are
+ * filled from the channel, never taken from the frame.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker/dispatch.h"
+
+#define PROTO_VERSION	1
+#define S(state)	(1u << (state))
+
+static int
+violation(struct channel *ch, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+violation(struct channel *ch, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+channel_state_name(enum channel_state s)
+{
+	static const char *const names[] = { "new", "idle", "request", "db" };
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+static int
+op_hello(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+{
+	int64_t version;
+
+	if (proto_get_i64(r, &version) != 0 || proto_reader_end(r) != 0)
+		return violation(ch, "malformed HELLO");
+	if (version != PROTO_VERSION)
+		return violation(ch, "protocol version %lld, want %d",
+		    (long long)version, PROTO_VERSION);
+	ch->state = CH_IDLE;
+	proto_writer_begin(ctx->reply, PROTO_OP_R_OK, r->hdr.seq);
+	ctx->has_reply = true;
+	return 0;
+}
+
+/* One-way: the worker does not wait for an answer. */
+static int
+op_request_begin(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r)
+{
+	if (proto_reader_end(r) != 0)
+		return violation(ch, "malformed REQUEST_BEGIN");
+	ch->state = CH_REQUEST;
+	return 0;
+}
+
+static int
+op_request_end(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r)
+{
+	if (proto_reader_end(r) != 0)
+		return violation(ch, "malformed REQUEST_END");
+	ch->state = CH_IDLE;
+	return 0;
+}
+
+static int
+op_ping(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+{
+	if (proto_reader_end(r) != 0)
+		return violation(ch, "malformed PING");
+	proto_writer_begin(ctx->reply, PROTO_OP_R_PONG, r->hdr.seq);
+	ctx->has_reply = true;
+	return 0;
+}
+
+static const char *
+text_copy(struct channel *ch, const char *s, size_t len)
+{
+	char *p;
+
+	if (len + 1 > sizeof(ch->text) - ch->text_used)
+		return NULL;
+	p = ch->text + ch->text_used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	ch->text_used += len + 1;
+	return p;
+}
+
+/* Read one worker-supplied value of the declared type. */
+static int
+read_value(struct channel *ch, struct proto_reader *r,
+    const struct stmt *s, const struct stmt_param *sp, struct db_value *v)
+{
+	const unsigned char *bytes;
+	const char *text;
+
+	if (proto_peek_type(r) == PROTO_T_NULL) {
+		v->is_null = true;
+		return proto_get_null(r);
+	}
+	switch (sp->type) {
+	case PARAM_INT:
+		return proto_get_i64(r, &v->i);
+	case PARAM_BOOL:
+		return proto_get_bool(r, &v->b);
+	case PARAM_TEXT:
+		if (proto_get_text(r, &text, &v->len) != 0 || v->len > sp->max)
+			return -1;
+		return (v->p = text_copy(ch, text, v->len)) == NULL ? -1 : 0;
+	case PARAM_BYTES:
+		if (proto_get_bytes(r, &bytes, &v->len) != 0 ||
+		    v->len > sp->max)
+			return -1;
+		v->p = (const char *)bytes;
+		return 0;
+	}
+	return -1;
+}
+
+static bool
+role_allows(const struct channel *ch, enum stmt_role need)
+{
+	switch (need) {
+	case ROLE_ANONYMOUS:
+		return true;
+	case ROLE_USER:
+		return ch->user_id != 0;
+	case ROLE_ADMIN:
+		return ch->user_id != 0 && ch->role == ROLE_ADMIN;
+	}
+	return false;
+}
+
+/* Decode "name, values..." into call; fill session parameters. */
+static int
+read_call(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r, struct db_call *call)
+{
+	const struct stmt *s;
+	const char *name;
+	size_t len, i;
+
+	memset(call, 0, sizeof(*call));
+	if (proto_get_text(r, &name, &len) != 0)
+		return violation(ch, "malformed statement call");
+	if ((s = catalogue_find(ctx->cat, name, len)) == NULL)
+		return violation(ch, "unknown statement \"%.*s\"",
+		    (int)(len > 64 ? 64 : len), name);
+	if (!role_allows(ch, s->role))
+		return violation(ch, "statement %s needs a signed-in %s",
+		    s->name, s->role == ROLE_ADMIN ? "admin" : "user");
+	call->stmt = s;
+	for (i = 0; i < s->nparams; i++) {
+		if (s->params[i].source == SOURCE_SESSION_USER) {
+			call->values[i].i = ch->user_id;
+			continue;
+		}
+		if (read_value(ch, r, s, &s->params[i], &call->values[i]) != 0)
+			return violation(ch, "statement %s: parameter %s "
+			    "missing, of the wrong type or too long", s->name,
+			    s->params[i].name);
+	}
+	return 0;
+}
+
+static int
+op_stmt(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+{
+	ch->text_used = 0;
+	if (read_call(ctx, ch, r, &ch->calls[0]) != 0)
+		return -1;
+	if (proto_reader_end(r) != 0)
+		return violation(ch, "statement %s: extra parameters",
+		    ch->calls[0].stmt->name);
+	ch->ncalls = 1;
+	ch->db_seq = r->hdr.seq;
+	ch->state = CH_DB;
+	return 0;
+}
+
+static int
+op_batch(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+{
+	int64_t n, i;
+
+	ch->text_used = 0;
+	if (proto_get_i64(r, &n) != 0 || n < 1 || n > DB_MAX_BATCH)
+		return violation(ch, "batch size must be 1..%d", DB_MAX_BATCH);
+	for (i = 0; i < n; i++)
+		if (read_call(ctx, ch, r, &ch->calls[i]) != 0)
+			return -1;
+	if (proto_reader_end(r) != 0)
+		return violation(ch, "batch: trailing bytes");
+	ch->ncalls = (size_t)n;
+	ch->db_seq = r->hdr.seq;
+	ch->state = CH_DB;
+	return 0;
+}
+
+static const struct op_rule {
+	uint16_t	 op;
+	unsigned int	 states;
+	int		(*handle)(struct dispatch_ctx *, struct channel *,
+			    struct proto_reader *);
+} op_rules[] = {
+	{ PROTO_OP_HELLO,		S(CH_NEW),		op_hello },
+	{ PROTO_OP_REQUEST_BEGIN,	S(CH_IDLE),		op_request_begin },
+	{ PROTO_OP_REQUEST_END,		S(CH_REQUEST),		op_request_end },
+	{ PROTO_OP_STMT,		S(CH_REQUEST),		op_stmt },
+	{ PROTO_OP_BATCH,		S(CH_REQUEST),		op_batch },
+	{ PROTO_OP_PING,		S(CH_IDLE) | S(CH_REQUEST), op_ping },
+};
+
+int
+dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
+    const unsigned char *msg, size_t len)
+{
+	struct proto_reader r;
+	size_t i;
+
+	ctx->has_reply = false;
+	if (proto_reader_init(&r, msg, len) != 0)
+		return violation(ch, "malformed frame (%zu bytes)", len);
+	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++) {
+		if (op_rules[i].op != r.hdr.op)
+			continue;
+		if (!(op_rules[i].states & S(ch->state)))
+			return violation(ch, "op %u not allowed in state %s",
+			    r.hdr.op, channel_state_name(ch->state));
+		return op_rules[i].handle(ctx, ch, &r);
+	}
+	return violation(ch, "unknown op %u", r.hdr.op);
+}

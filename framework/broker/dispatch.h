@@ -1,0 +1,66 @@
+/*
+ * dispatch.h - what a worker channel may ask, and in which state.
+ *
+ * After OpenSSH's monitor: each channel has a state, and a table says for
+ * every op the states in which it is allowed.  Anything else (an unknown
+ * op, an op out of state, a malformed frame, an unknown statement, a wrong
+ * parameter) is a violation: the caller closes the channel and has the
+ * supervisor replace the worker.  Identity is the channel itself; no frame
+ * field ever says who the worker is or which user it serves.
+ */
+#ifndef MOAT_DISPATCH_H
+#define MOAT_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "broker/catalogue.h"
+#include "broker/db.h"
+#include "broker/proto.h"
+
+enum channel_state {
+	CH_NEW,		/* waiting for HELLO */
+	CH_IDLE,	/* between requests */
+	CH_REQUEST,	/* inside a request */
+	CH_DB,		/* a statement or batch is running */
+};
+
+struct channel {
+	int			 fd;
+	pid_t			 worker_pid;
+	enum channel_state	 state;
+	uint32_t		 db_seq;	/* seq of the running statement */
+	int64_t			 user_id;	/* 0: nobody signed in */
+	enum stmt_role		 role;
+	struct db_conn		 db;
+	struct db_call		 calls[DB_MAX_BATCH];
+	size_t			 ncalls;
+	char			 reason[160];	/* why it was closed */
+	/* Text values, NUL-terminated for libpq, live here while they run. */
+	char			 text[PROTO_MAX_FRAME + 2 * CATALOGUE_MAX_PARAMS *
+				     DB_MAX_BATCH];
+	size_t			 text_used;
+	/* The rows reply, built up as results arrive. */
+	struct proto_writer	 rows;
+};
+
+struct dispatch_ctx {
+	const struct catalogue	*cat;
+	struct proto_writer	*reply;		/* scratch for replies */
+	bool			 has_reply;	/* reply holds a frame to send */
+};
+
+/*
+ * Handle one frame from ch.  Returns 0 and maybe a reply in ctx->reply
+ * (ctx->has_reply), or -1 for a violation with ch->reason set.  After a
+ * statement or batch the channel is in CH_DB with ch->calls to run.
+ */
+int	dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
+	    const unsigned char *msg, size_t len);
+
+/* Name of a state, for logs. */
+const char *channel_state_name(enum channel_state s);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * secrets.h - what only the broker may know.
+ *
+ * The secrets file is read by the broker alone, after it has become its
+ * own user, so no other process (and no worker, whose memory is a copy of
+ * the supervisor's) ever holds a byte of it.  Format: "key = value" lines:
+ *
+ *   database    = libpq connection string (with the password)
+ *   session_key = 64 hex digits
+ *   data_key    = KEYID:64 hex digits (encryption at rest)
+ *   file_store  = absolute path of the file-store directory
+ *
+ * The file must be owned by the broker's user with no group or other
+ * access, or the broker refuses to start.
+ */
+#ifndef MOAT_SECRETS_H
+#define MOAT_SECRETS_H
+
+#include <stddef.h>
+
+#define SECRETS_KEY_BYTES	32
+
+struct broker_secrets {
+	char		*database;
+	char		*file_store;
+	unsigned char	 session_key[SECRETS_KEY_BYTES];
+	unsigned int	 data_key_id;
+	unsigned char	 data_key[SECRETS_KEY_BYTES];
+};
+
+/* Read and check the file; -1 with a reason (never a secret) in err. */
+int	secrets_load(struct broker_secrets *s, const char *path, char *err,
+	    size_t errlen);
+
+/* Wipe and free everything. */
+void	secrets_wipe(struct broker_secrets *s);
+
+#endif

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# sandbox.sh - the worker sandbox, from inside and from outside.
+#
+# Inside: a handler that opens /etc/passwd, runs a program, connects out
+# or forks gets its worker killed by SIGSYS, and the supervisor replaces
+# it; with sandbox_debug on the call fails instead and the log names it.
+# Outside (as root): every worker is in seccomp filter mode with
+# no_new_privs, runs as moat-worker with no capabilities in its empty
+# chroot, has no environment, only the descriptors it needs, and rlimits.
+
+. "$MOAT_SRCDIR/tests/integration/lib.sh"
+
+IT_APP="$MOAT_BUILDDIR/tests/integration/test-app"
+IT_WORKERS=2
+it_setup
+
+ROOT=
+[ "$(id -u)" = 0 ] && ROOT=1
+BUILD=$(it_curl /sandbox/build)
+
+workers() { pgrep -P "$IT_APP_PID" | sort | tr '\n' ' '; }
+nworkers() { pgrep -c -P "$IT_APP_PID"; }
+log_lines() { wc -l < "$IT_DIR/moat.log"; }
+# new_log START: the log from line START on.
+new_log() { tail -n +"$1" "$IT_DIR/moat.log"; }
+# wait_new START PATTERN: up to 5 s for PATTERN in the log from line START.
+wait_new() {
+	local _
+	for _ in $(seq 1 50); do
+		new_log "$1" | grep -q -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# wait_pool: up to 5 s for the pool to be back to $IT_WORKERS workers
+# that all entered the sandbox (they log nothing on success, so ask).
+wait_pool() {
+	local _
+	for _ in $(seq 1 50); do
+		[ "$(nworkers)" = "$IT_WORKERS" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- inside: what a compromised handler would try ----------------------------
+# deny ROUTE NAME: the call must kill its worker (or, in a sanitizer build,
+# where sandbox.c lets open fail for ASan's reports, fail with EACCES).
+deny() {
+	local route=$1 name=$2 start out code body
+	start=$(($(log_lines) + 1))
+	out=$(curl -s --max-time 10 -w '\n%{http_code}' "$IT_BASE$route")
+	code=${out##*$'\n'}
+	body=$(printf '%s' "${out%$'\n'*}")
+	if [ "$route" = /sandbox/open ] && [ "$BUILD" = sanitizers ]; then
+		it_check "$name fails (sanitizer build)" \
+			"open /etc/passwd failed: Permission denied" "$body"
+		return
+	fi
+	case $code in
+	5??) it_pass "$name: the client gets a $code" ;;
+	*) it_fail "$name: the client gets a 5xx" "got $code: $body" ;;
+	esac
+	if wait_new "$start" "killed by signal 31 (SIGSYS)"; then
+		it_pass "$name: the worker is killed by SIGSYS"
+	else
+		it_fail "$name: the worker is killed by SIGSYS" "$(new_log "$start")"
+	fi
+	if wait_pool && [ "$(it_curl /)" = "test app" ]; then
+		it_pass "$name: the supervisor replaces the worker"
+	else
+		it_fail "$name: the supervisor replaces the worker" "workers: $(workers)"
+	fi
+}
+
+deny /sandbox/open "open(/etc/passwd)"
+deny /sandbox/exec "execve(/bin/true)"
+deny /sandbox/socket "socket(AF_INET) + connect"
+deny /sandbox/fork "fork()"
+it_check "a syscall the app lists (getcpu) is allowed" "getcpu succeeded" \
+	"$(it_curl /sandbox/getcpu)"
+it_check "workers still serve" "test app" "$(it_curl /)"
+
+# --- outside: what /proc says about every worker ------------------------------
+wait_pool
+pids=$(workers)
+it_check "the pool is full" "$IT_WORKERS" "$(echo "$pids" | wc -w)"
+for p in $pids; do
+	status=$(cat "/proc/$p/status")
+	it_contains "worker $p: seccomp filter mode" "$(printf 'Seccomp:\t2')" "$status"
+	it_contains "worker $p: no_new_privs" "$(printf 'NoNewPrivs:\t1')" "$status"
+	limits=$(cat "/proc/$p/limits")
+	it_check "worker $p: no new processes" "0 0" \
+		"$(echo "$limits" | awk '/^Max processes/ { print $3, $4 }')"
+	it_check "worker $p: no core files" "0 0" \
+		"$(echo "$limits" | awk '/^Max core file size/ { print $5, $6 }')"
+	nofile=$(echo "$limits" | awk '/^Max open files/ { print $4 }')
+	if [ "$nofile" -le 128 ]; then it_pass "worker $p: few descriptors ($nofile)"; else
+		it_fail "worker $p: few descriptors" "Max open files $nofile"; fi
+	if [ "$BUILD" = plain ]; then
+		it_check "worker $p: bounded address space" 1073741824 \
+			"$(echo "$limits" | awk '/^Max address space/ { print $4 }')"
+	fi
+	if [ -z "$ROOT" ]; then
+		continue
+	fi
+	uid=$(id -u moat-worker)
+	gid=$(id -g moat-worker)
+	it_contains "worker $p: runs as moat-worker" "$(printf 'Uid:\t%s\t%s\t%s\t%s' "$uid" "$uid" "$uid" "$uid")" "$status"
+	it_contains "worker $p: in moat-worker's group" "$(printf 'Gid:\t%s\t%s\t%s\t%s' "$gid" "$gid" "$gid" "$gid")" "$status"
+	it_check "worker $p: no supplementary groups" "" \
+		"$(echo "$status" | sed -n 's/^Groups:[[:space:]]*//p' | tr -d ' ')"
+	it_contains "worker $p: no capabilities" "$(printf 'CapPrm:\t0000000000000000')" "$status"
+	it_check "worker $p: its root is the empty chroot" "$IT_DIR/empty" \
+		"$(readlink "/proc/$p/root")"
+	it_check "worker $p: its cwd is inside it" "$IT_DIR/empty" \
+		"$(readlink "/proc/$p/cwd")"
+	# clearenv() leaves the strings in memory; the sandbox wipes them.
+	it_check "worker $p: no environment left" 0 \
+		"$(tr -d '\000' < "/proc/$p/environ" | wc -c)"
+	other=
+	for fd in "/proc/$p/fd/"*; do
+		case "${fd##*/} $(readlink "$fd")" in
+		"0 /dev/null" | "1 pipe:"* | "2 pipe:"* | *" socket:"*) ;;
+		*) other="$other ${fd##*/} -> $(readlink "$fd")" ;;
+		esac
+	done
+	it_check "worker $p: only stdio, the log pipe and sockets are open" "" "$other"
+done
+if [ -z "$ROOT" ]; then
+	echo "SKIP: uid, chroot, environment and descriptor checks need root"
+fi
+
+# --- start-up refuses a worker set-up that cannot work -----------------------------
+if [ -n "$ROOT" ]; then
+	cp "$IT_DIR/moat.conf" "$IT_DIR/check.conf"
+	sed -i 's/^worker_user = .*/worker_user = moat-no-such-user/' "$IT_DIR/check.conf"
+	out=$("$IT_APP" -c "$IT_DIR/check.conf" --check-config 2>&1)
+	it_contains "a missing worker_user stops start-up" "worker_user moat-no-such-user: no such user" "$out"
+	mkdir -p "$IT_DIR/full"
+	touch "$IT_DIR/full/file"
+	sed -i "s|^worker_user = .*|worker_user = moat-worker|; s|^worker_chroot = .*|worker_chroot = $IT_DIR/full|" "$IT_DIR/check.conf"
+	out=$("$IT_APP" -c "$IT_DIR/check.conf" --check-config 2>&1)
+	it_contains "a non-empty worker_chroot stops start-up" "worker_chroot $IT_DIR/full: must be an empty directory" "$out"
+fi
+
+# --- sandbox_debug: name the call, fail it, keep the worker --------------------------
+start=$(($(log_lines) + 1))
+printf 'sandbox_debug = on\n' >> "$IT_DIR/moat.conf"
+kill -HUP "$IT_APP_PID"
+wait_new "$start" "reload: starting" || it_fail "reload with sandbox_debug on"
+sleep 0.5
+wait_pool
+before=$(workers)
+start=$(($(log_lines) + 1))
+it_check "debug: socket() fails instead of killing" \
+	"socket failed: Function not implemented" "$(it_curl /sandbox/socket)"
+it_check "debug: fork() fails instead of killing" \
+	"fork failed: Function not implemented" "$(it_curl /sandbox/fork)"
+it_check "debug: execve() fails instead of killing" \
+	"execve /bin/true failed: Function not implemented" "$(it_curl /sandbox/exec)"
+wait_new "$start" "denied syscall execve"
+log=$(new_log "$start")
+it_contains "debug: the log names socket" "sandbox: denied syscall socket (" "$log"
+it_contains "debug: the log names clone" "sandbox: denied syscall clone (" "$log"
+it_contains "debug: the log names execve" "sandbox: denied syscall execve (" "$log"
+case $log in
+*"killed by signal"*) it_fail "debug: no worker was killed" "$log" ;;
+*) it_pass "debug: no worker was killed" ;;
+esac
+it_check "debug: the same workers still serve" "$before" "$(workers)"
+
+it_finish
