@@ -49,7 +49,7 @@ cflags="-std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
     -Wall -Wextra -Wno-unused-parameter
     -include $src/framework/include/moat/banned.h
     -I$src/framework/include -I$src/framework"
-sodium=$(pkg-config --cflags --libs libsodium 2>/dev/null)
+sodium=$(pkg-config --cflags --libs libsodium libpq 2>/dev/null)
 
 excluded()
 {

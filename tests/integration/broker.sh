@@ -32,14 +32,11 @@ SQL
 # The secrets file belongs to the broker's user and nobody else.
 SECRETS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/moat-secrets.XXXXXX")
 chmod 755 "$SECRETS_DIR"
-cat > "$SECRETS_DIR/broker.secrets" <<SECRETS
-database = host=$PGHOST port=${PGPORT:-5432} dbname=$DB user=$ROLE password=$MARKER
-session_key = $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-data_key = 1:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-file_store = $SECRETS_DIR/store
-SECRETS
-chmod 600 "$SECRETS_DIR/broker.secrets"
-[ "$(id -u)" = 0 ] && chown moat-broker "$SECRETS_DIR/broker.secrets"
+# deploy/moat-keygen writes it with fresh keys, mode 600, owned by the
+# broker's user.
+"$MOAT_SRCDIR/deploy/moat-keygen" "$SECRETS_DIR/broker.secrets" \
+	--database "host=$PGHOST port=${PGPORT:-5432} dbname=$DB user=$ROLE password=$MARKER" \
+	--file-store "$SECRETS_DIR/store" >/dev/null
 
 cleanup_db() {
 	it_cleanup
