@@ -29,6 +29,7 @@
 #include "broker/catalogue.h"
 #include "broker/dispatch.h"
 #include "broker/secrets.h"
+#include "broker/store.h"
 
 #define BROKER_MAX_CHANNELS	512
 
@@ -37,6 +38,7 @@ struct broker {
 	struct catalogue		 cat;
 	struct broker_secrets		 secrets;
 	int				 ctl_fd;
+	int				 store_fd;
 	struct channel			*ch[BROKER_MAX_CHANNELS];
 	size_t				 nch;
 	unsigned char			 frame[PROTO_MAX_FRAME];
@@ -87,7 +89,9 @@ broker_start(struct broker *b)
 	if (drop_privileges(b->cfg->broker_user, err, sizeof(err)) != 0 ||
 	    secrets_load(&b->secrets, b->cfg->broker_secrets, err,
 	    sizeof(err)) != 0 ||
-	    catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0)
+	    catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0 ||
+	    (b->store_fd = store_open_dir(b->secrets.file_store, err,
+	    sizeof(err))) < 0)
 		broker_fail(b, err);
 	/* Prepare the whole catalogue once now, so an error stops start-up. */
 	if (db_connect(&probe, b->secrets.database, &b->cat, err,
@@ -130,6 +134,8 @@ channel_close(struct broker *b, size_t i, bool violation)
 			proto_send(b->ctl_fd, w, -1);
 	}
 	db_close(&ch->db);
+	if (ch->file_in >= 0)
+		close(ch->file_in);
 	close(ch->fd);
 	free(ch);
 	b->ch[i] = b->ch[--b->nch];
@@ -154,6 +160,7 @@ channel_add(struct broker *b, int fd, pid_t pid)
 		return;
 	}
 	ch->fd = fd;
+	ch->file_in = -1;
 	ch->worker_pid = pid;
 	ch->state = CH_NEW;
 	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
@@ -194,11 +201,54 @@ control_read(struct broker *b)
 	channel_add(b, fd, (pid_t)pid);
 }
 
+/* An answer that is not rows: a failure's SQLSTATE. */
+static int
+reply_fail(struct broker *b, struct channel *ch, const char *sqlstate)
+{
+	struct proto_writer *w = &b->reply;
+
+	proto_writer_begin(w, PROTO_OP_R_FAIL, ch->db_seq);
+	proto_put_text(w, sqlstate, strlen(sqlstate));
+	ch->state = CH_REQUEST;
+	return send_reply(ch, w);
+}
+
+/* The statement said which file this user may read: pass it over. */
+static int
+reply_file(struct broker *b, struct channel *ch)
+{
+	struct proto_writer *w = &b->reply;
+	const char *why;
+	int fd, rc;
+
+	if (!ch->db.have_first)
+		return reply_fail(b, ch, "02000");	/* no data */
+	if ((fd = store_open(b->store_fd, ch->db.first_value, &why)) < 0) {
+		moat_log_warn("broker: worker %ld: statement %s named a file "
+		    "that is refused: %s", (long)ch->worker_pid,
+		    ch->calls[0].stmt->name, why);
+		return reply_fail(b, ch, "58030");	/* io_error */
+	}
+	proto_writer_begin(w, PROTO_OP_R_FILE, ch->db_seq);
+	ch->state = CH_REQUEST;
+	rc = proto_writer_finish(w) == 0 ? proto_send(ch->fd, w, fd) : -1;
+	close(fd);
+	if (rc != 0)
+		snprintf(ch->reason, sizeof(ch->reason), "cannot take its "
+		    "file (%s)", strerror(errno));
+	return rc;
+}
+
 /* Results are in: answer with rows, or with the SQLSTATE of a failure. */
 static int
 db_finished(struct broker *b, struct channel *ch)
 {
 	struct proto_writer *w = &ch->rows;
+
+	if (ch->file_op == FILE_OP_STORE && ch->db.failed)
+		store_remove(b->store_fd, ch->file_name);
+	if (ch->file_op == FILE_OP_OPEN && !ch->db.failed)
+		return reply_file(b, ch);
 
 	if (ch->db.failed || w->failed) {
 		if (!ch->db.failed)
@@ -231,14 +281,39 @@ channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
 	return true;
 }
 
+/*
+ * Before a FILE_STORE statement runs, the content goes into the store
+ * under a name the broker makes.  Returns 0 to go on, 1 if the reply (a
+ * failure) has been sent instead, -1 if the channel must close.
+ */
+static int
+store_content(struct broker *b, struct channel *ch)
+{
+	const char *why;
+	int rc;
+
+	rc = store_put(b->store_fd, ch->file_in, b->cfg->limits.max_file_bytes,
+	    ch->file_name, &why);
+	close(ch->file_in);
+	ch->file_in = -1;
+	if (rc == 0)
+		return 0;
+	moat_log_warn("broker: worker %ld: file not stored: %s",
+	    (long)ch->worker_pid, why);
+	return reply_fail(b, ch, strcmp(why, "file larger than allowed") == 0 ?
+	    "54000" : "58030") == 0 ? 1 : -1;
+}
+
 static int
 channel_frame(struct broker *b, struct channel *ch, bool *violation)
 {
-	struct dispatch_ctx ctx = { .cat = &b->cat, .reply = &b->reply };
+	struct dispatch_ctx ctx = { .cat = &b->cat, .reply = &b->reply,
+	    .fd = -1 };
 	ssize_t n;
+	int rc;
 
 	*violation = false;
-	n = proto_recv(ch->fd, b->frame, NULL);
+	n = proto_recv(ch->fd, b->frame, &ctx.fd);
 	if (n == 0)
 		return -1;		/* the worker went away */
 	if (n < 0) {
@@ -255,7 +330,10 @@ channel_frame(struct broker *b, struct channel *ch, bool *violation)
 		*violation = true;
 		return -1;
 	}
-	if (dispatch_frame(&ctx, ch, b->frame, (size_t)n) != 0) {
+	rc = dispatch_frame(&ctx, ch, b->frame, (size_t)n);
+	if (ctx.fd >= 0)
+		close(ctx.fd);		/* not taken by the handler */
+	if (rc != 0) {
 		*violation = true;
 		return -1;
 	}
@@ -265,6 +343,9 @@ channel_frame(struct broker *b, struct channel *ch, bool *violation)
 	}
 	if (ch->state == CH_DB) {
 		/* The reply is built as results arrive. */
+		if (ch->file_op == FILE_OP_STORE &&
+		    (rc = store_content(b, ch)) != 0)
+			return rc > 0 ? 0 : -1;
 		proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
 		if (db_send(&ch->db, ch->calls, ch->ncalls) != 0)
 			return -1;

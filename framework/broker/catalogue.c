@@ -198,6 +198,20 @@ add_param(struct cat_parser *p, char **w, size_t n)
 		sp->source = SOURCE_SESSION_USER;
 		return 0;
 	}
+	if (strcmp(last, "file.name") == 0) {
+		/* The broker makes the name: 32 hex digits. */
+		if (strcmp(w[2], "text") != 0 || n != 5 || s->stores_file)
+			return cat_error(p, "file.name fills one text parameter: "
+			    "\"param NAME text 32 file.name\"");
+		if (parse_param_type(p, sp, w, 4) != 0)
+			return -1;
+		if (sp->max < 32)
+			return cat_error(p, "a file.name parameter needs room "
+			    "for 32 bytes");
+		sp->source = SOURCE_FILE_NAME;
+		s->stores_file = true;
+		return 0;
+	}
 	if (n == 4 && (strcmp(w[2], "int") == 0 || strcmp(w[2], "bool") == 0))
 		return cat_error(p, "unknown source \"%.32s\"", last);
 	if (parse_param_type(p, sp, w, n) != 0)
@@ -305,6 +319,10 @@ parse_line(struct cat_parser *p, char *line)
 		return add_param(p, w, n);
 	if (strcmp(w[0], "sensitive") == 0)
 		return add_sensitive(p, w, n);
+	if (strcmp(w[0], "opens") == 0 && n == 2 && strcmp(w[1], "file") == 0) {
+		p->cur->opens_file = true;
+		return 0;
+	}
 	if (strcmp(w[0], "end") == 0 && n == 1) {
 		if (check_sql(p) != 0)
 			return -1;

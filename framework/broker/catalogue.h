@@ -34,6 +34,7 @@ enum param_type {
 enum param_source {
 	SOURCE_WORKER,		/* sent by the worker, checked here */
 	SOURCE_SESSION_USER,	/* filled by the broker: the session's user id */
+	SOURCE_FILE_NAME,	/* filled by the broker: a stored file's name */
 };
 
 struct stmt_param {
@@ -53,6 +54,8 @@ struct stmt {
 	size_t			 nsensitive;
 	char			*sql;
 	unsigned int		 line;		/* where it was declared */
+	bool			 stores_file;	/* has a file.name parameter */
+	bool			 opens_file;	/* column 1 of row 1 names a file */
 };
 
 struct catalogue {

@@ -9,6 +9,8 @@
  * broker round trip at all.
  */
 #include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,9 +51,12 @@ client_lost(void)
 	return lost;
 }
 
-/* Send out and wait for the reply to it; returns its length or -1. */
+/*
+ * Send tx (with send_fd unless -1) and wait for the reply to it; a reply
+ * may carry an fd only where recv_fd is given.  Returns its length or -1.
+ */
 static ssize_t
-round_trip(struct proto_reader *r)
+round_trip_fd(struct proto_reader *r, int send_fd, int *recv_fd)
 {
 	ssize_t n;
 
@@ -59,12 +64,12 @@ round_trip(struct proto_reader *r)
 		channel_broken("request too large for one frame");
 		return -1;
 	}
-	if (proto_send(channel, &tx, -1) != 0) {
+	if (proto_send(channel, &tx, send_fd) != 0) {
 		channel_broken(strerror(errno));
 		return -1;
 	}
 	do
-		n = proto_recv(channel, rx, NULL);
+		n = proto_recv(channel, rx, recv_fd);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0 || proto_reader_init(r, rx, (size_t)n) != 0 ||
 	    r->hdr.seq != next_seq) {
@@ -73,6 +78,12 @@ round_trip(struct proto_reader *r)
 		return -1;
 	}
 	return n;
+}
+
+static ssize_t
+round_trip(struct proto_reader *r)
+{
+	return round_trip_fd(r, -1, NULL);
 }
 
 int
@@ -214,6 +225,21 @@ read_reply(const struct moat_request *req, struct proto_reader *r, size_t n,
 	return MOAT_DB_OK;
 }
 
+/* Announce the request if needed and start a frame for op. */
+static int
+begin_call(uint16_t op)
+{
+	if (channel < 0 || lost)
+		return -1;
+	if (!in_request) {
+		if (send_oneway(PROTO_OP_REQUEST_BEGIN) != 0)
+			return -1;
+		in_request = true;
+	}
+	proto_writer_begin(&tx, op, ++next_seq);
+	return 0;
+}
+
 enum moat_db_status
 moat_db_batch(const struct moat_request *req, const struct moat_call *calls,
     size_t n, struct moat_rows **rows)
@@ -221,15 +247,9 @@ moat_db_batch(const struct moat_request *req, const struct moat_call *calls,
 	struct proto_reader r;
 	size_t i;
 
-	if (channel < 0 || lost || n == 0)
+	if (begin_call(n == 1 ? PROTO_OP_STMT : PROTO_OP_BATCH) != 0 ||
+	    n == 0)
 		return MOAT_DB_DOWN;
-	if (!in_request) {
-		if (send_oneway(PROTO_OP_REQUEST_BEGIN) != 0)
-			return MOAT_DB_DOWN;
-		in_request = true;
-	}
-	proto_writer_begin(&tx, n == 1 ? PROTO_OP_STMT : PROTO_OP_BATCH,
-	    ++next_seq);
 	if (n > 1)
 		proto_put_i64(&tx, (int64_t)n);
 	for (i = 0; i < n; i++)
@@ -286,4 +306,81 @@ moat_rows_int(const struct moat_rows *rows, size_t row, size_t col,
 		return false;
 	*out = (int64_t)v;
 	return true;
+}
+
+/* The content travels as a memfd: no size limit from the frame. */
+static int
+content_fd(const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+	int fd;
+
+	if ((fd = memfd_create("moat-upload", MFD_CLOEXEC)) < 0)
+		return -1;
+	while (len > 0) {
+		if ((n = write(fd, p, len)) <= 0) {
+			close(fd);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return fd;
+}
+
+enum moat_db_status
+moat_file_store(const struct moat_request *req, const char *stmt,
+    const struct moat_value *values, size_t nvalues, const void *data,
+    size_t len, struct moat_rows **rows)
+{
+	const struct moat_call call = { stmt, values, nvalues };
+	struct proto_reader r;
+	ssize_t n;
+	int fd;
+
+	if ((fd = content_fd(data, len)) < 0) {
+		moat_log_error("file store: memfd: %s", strerror(errno));
+		return MOAT_DB_DOWN;
+	}
+	if (begin_call(PROTO_OP_FILE_STORE) != 0) {
+		close(fd);
+		return MOAT_DB_DOWN;
+	}
+	put_call(&call);
+	n = round_trip_fd(&r, fd, NULL);
+	close(fd);
+	if (n < 0)
+		return MOAT_DB_DOWN;
+	return read_reply(req, &r, 1, rows);
+}
+
+enum moat_db_status
+moat_file_open(const struct moat_request *req, const char *stmt,
+    const struct moat_value *values, size_t nvalues, int *fd)
+{
+	const struct moat_call call = { stmt, values, nvalues };
+	struct moat_rows *unused;
+	struct proto_reader r;
+	enum moat_db_status st;
+
+	*fd = -1;
+	if (begin_call(PROTO_OP_FILE_OPEN) != 0)
+		return MOAT_DB_DOWN;
+	put_call(&call);
+	if (round_trip_fd(&r, -1, fd) < 0)
+		return MOAT_DB_DOWN;
+	if (r.hdr.op == PROTO_OP_R_FILE && *fd >= 0 &&
+	    proto_reader_end(&r) == 0)
+		return MOAT_DB_OK;
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	st = read_reply(req, &r, 0, &unused);
+	if (st == MOAT_DB_OK) {
+		channel_broken("no file in the reply");
+		st = MOAT_DB_DOWN;
+	}
+	return st;
 }

@@ -113,6 +113,7 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 		return -1;
 	db->failed = false;
 	db->sqlstate[0] = '\0';
+	db->have_first = false;
 	db->pipeline = n > 1;
 	if (db->pipeline && PQenterPipelineMode(db->pg) != 1)
 		return -1;
@@ -142,6 +143,13 @@ append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
 		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
 		    state != NULL ? state : "XX000");
 		return;
+	}
+	if (!db->have_first && nrows > 0 && ncols > 0 &&
+	    !PQgetisnull(res, 0, 0) && (size_t)PQgetlength(res, 0, 0) <
+	    sizeof(db->first_value)) {
+		memcpy(db->first_value, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0) + 1);
+		db->have_first = true;
 	}
 	proto_put_i64(w, ncols);
 	proto_put_i64(w, nrows);

@@ -41,6 +41,9 @@ struct db_conn {
 	bool			 want_write;	/* output not yet flushed */
 	bool			 failed;	/* a statement failed */
 	char			 sqlstate[6];
+	/* Column 1 of row 1 of the first result, for "opens file". */
+	char			 first_value[64];
+	bool			 have_first;
 };
 
 /*

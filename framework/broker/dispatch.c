@@ -169,6 +169,12 @@ read_call(struct dispatch_ctx *ctx, struct channel *ch,
 			call->values[i].i = ch->user_id;
 			continue;
 		}
+		if (s->params[i].source == SOURCE_FILE_NAME) {
+			/* Filled in once the broker has stored the file. */
+			call->values[i].p = ch->file_name;
+			call->values[i].len = sizeof(ch->file_name) - 1;
+			continue;
+		}
 		if (read_value(ch, r, s, &s->params[i], &call->values[i]) != 0)
 			return violation(ch, "statement %s: parameter %s "
 			    "missing, of the wrong type or too long", s->name,
@@ -177,19 +183,37 @@ read_call(struct dispatch_ctx *ctx, struct channel *ch,
 	return 0;
 }
 
+/* One statement call, the whole frame; file statements only via op. */
 static int
-op_stmt(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+read_single(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r, enum file_op op)
 {
+	const struct stmt *s;
+
 	ch->text_used = 0;
 	if (read_call(ctx, ch, r, &ch->calls[0]) != 0)
 		return -1;
+	s = ch->calls[0].stmt;
 	if (proto_reader_end(r) != 0)
 		return violation(ch, "statement %s: extra parameters",
-		    ch->calls[0].stmt->name);
+		    s->name);
+	if (s->stores_file != (op == FILE_OP_STORE))
+		return violation(ch, "statement %s %s a file", s->name,
+		    s->stores_file ? "needs" : "stores no");
+	if (op == FILE_OP_OPEN && !s->opens_file)
+		return violation(ch, "statement %s does not open files",
+		    s->name);
 	ch->ncalls = 1;
 	ch->db_seq = r->hdr.seq;
+	ch->file_op = op;
 	ch->state = CH_DB;
 	return 0;
+}
+
+static int
+op_stmt(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
+{
+	return read_single(ctx, ch, r, FILE_OP_NONE);
 }
 
 static int
@@ -200,15 +224,42 @@ op_batch(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 	ch->text_used = 0;
 	if (proto_get_i64(r, &n) != 0 || n < 1 || n > DB_MAX_BATCH)
 		return violation(ch, "batch size must be 1..%d", DB_MAX_BATCH);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (read_call(ctx, ch, r, &ch->calls[i]) != 0)
 			return -1;
+		if (ch->calls[i].stmt->stores_file)
+			return violation(ch, "statement %s stores a file: not "
+			    "in a batch", ch->calls[i].stmt->name);
+	}
 	if (proto_reader_end(r) != 0)
 		return violation(ch, "batch: trailing bytes");
+	ch->file_op = FILE_OP_NONE;
 	ch->ncalls = (size_t)n;
 	ch->db_seq = r->hdr.seq;
 	ch->state = CH_DB;
 	return 0;
+}
+
+/* A statement that records a stored file; its content came as an fd. */
+static int
+op_file_store(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r)
+{
+	if (ctx->fd < 0)
+		return violation(ch, "FILE_STORE without content");
+	if (read_single(ctx, ch, r, FILE_OP_STORE) != 0)
+		return -1;
+	ch->file_in = ctx->fd;
+	ctx->fd = -1;
+	return 0;
+}
+
+/* A statement whose first cell names the file the user may read. */
+static int
+op_file_open(struct dispatch_ctx *ctx, struct channel *ch,
+    struct proto_reader *r)
+{
+	return read_single(ctx, ch, r, FILE_OP_OPEN);
 }
 
 static const struct op_rule {
@@ -222,6 +273,8 @@ static const struct op_rule {
 	{ PROTO_OP_REQUEST_END,		S(CH_REQUEST),		op_request_end },
 	{ PROTO_OP_STMT,		S(CH_REQUEST),		op_stmt },
 	{ PROTO_OP_BATCH,		S(CH_REQUEST),		op_batch },
+	{ PROTO_OP_FILE_STORE,		S(CH_REQUEST),		op_file_store },
+	{ PROTO_OP_FILE_OPEN,		S(CH_REQUEST),		op_file_open },
 	{ PROTO_OP_PING,		S(CH_IDLE) | S(CH_REQUEST), op_ping },
 };
 
@@ -241,6 +294,9 @@ dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
 		if (!(op_rules[i].states & S(ch->state)))
 			return violation(ch, "op %u not allowed in state %s",
 			    r.hdr.op, channel_state_name(ch->state));
+		if (ctx->fd >= 0 && r.hdr.op != PROTO_OP_FILE_STORE)
+			return violation(ch, "a descriptor came with op %u",
+			    r.hdr.op);
 		return op_rules[i].handle(ctx, ch, &r);
 	}
 	return violation(ch, "unknown op %u", r.hdr.op);

@@ -27,11 +27,20 @@ enum channel_state {
 	CH_DB,		/* a statement or batch is running */
 };
 
+enum file_op {
+	FILE_OP_NONE,
+	FILE_OP_STORE,		/* write file_in to the store, then the stmt */
+	FILE_OP_OPEN,		/* run the stmt, open the name it returns */
+};
+
 struct channel {
 	int			 fd;
 	pid_t			 worker_pid;
 	enum channel_state	 state;
 	uint32_t		 db_seq;	/* seq of the running statement */
+	enum file_op		 file_op;
+	int			 file_in;	/* FILE_STORE content, or -1 */
+	char			 file_name[33];	/* the stored name we made */
 	int64_t			 user_id;	/* 0: nobody signed in */
 	enum stmt_role		 role;
 	struct db_conn		 db;
@@ -50,6 +59,8 @@ struct dispatch_ctx {
 	const struct catalogue	*cat;
 	struct proto_writer	*reply;		/* scratch for replies */
 	bool			 has_reply;	/* reply holds a frame to send */
+	int			 fd;		/* received with the frame, or -1;
+						 * a handler that keeps it sets -1 */
 };
 
 /*

@@ -380,6 +380,11 @@ static void begin_stop(struct supervisor *s, int sig);
 static void
 broker_died(struct supervisor *s, int status)
 {
+	if (s->stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		moat_log_info("broker %ld stopped", (long)s->broker.pid);
+		s->broker.pid = 0;
+		return;
+	}
 	if (WIFSIGNALED(status))
 		moat_log_error("broker %ld killed by signal %d (SIG%s): "
 		    "stopping", (long)s->broker.pid, WTERMSIG(status),

@@ -4,6 +4,8 @@
  * frames on the worker's broker channel, as a compromised worker would.
  * Built for `make check` only.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,6 +130,50 @@ mine(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, "served\n");
 }
 
+/* POST /files: the raw body becomes a stored file. */
+static int
+file_add(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_value v[1] = { MOAT_TEXT("upload") };
+	const unsigned char *data;
+	struct moat_rows *rows;
+	enum moat_db_status st;
+	size_t len;
+
+	if ((data = moat_request_body(req, &len)) == NULL)
+		return moat_response_text(res, 400, "no body\n");
+	if ((st = moat_file_store(req, "file_add", v, 1, data, len, &rows)) !=
+	    MOAT_DB_OK)
+		return db_status(res, st, req);
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "%s\n",
+	    moat_rows_text(rows, 0, 0));
+	return 0;
+}
+
+/* GET /files/{id}: whatever the broker's descriptor reads. */
+static int
+file_get(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_value v[1];
+	enum moat_db_status st;
+	char buf[4096];
+	ssize_t n;
+	int64_t id;
+	int fd;
+
+	if (!moat_request_route_int(req, "id", &id))
+		return -1;
+	v[0] = MOAT_INT(id);
+	if ((st = moat_file_open(req, "file_get", v, 1, &fd)) != MOAT_DB_OK)
+		return db_status(res, st, req);
+	moat_response_content_type(res, "application/octet-stream");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		moat_buf_append(moat_response_body(res), buf, (size_t)n);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
 static int
 show_pid(const struct moat_request *req, struct moat_response *res)
 {
@@ -194,6 +240,22 @@ attack(const char *name, size_t *len)
 		memcpy(raw + frame.len, "GARBAGE", 7);
 		*len = frame.len + 7;
 		return raw;
+	} else if (strcmp(name, "open-non-file") == 0) {
+		proto_writer_begin(&frame, PROTO_OP_FILE_OPEN, 9000);
+		proto_put_text(&frame, "note_get", 8);
+		proto_put_i64(&frame, 1);
+	} else if (strcmp(name, "store-no-content") == 0) {
+		proto_writer_begin(&frame, PROTO_OP_FILE_STORE, 9000);
+		proto_put_text(&frame, "file_add", 8);
+		proto_put_text(&frame, "t", 1);
+	} else if (strcmp(name, "store-in-batch") == 0) {
+		proto_writer_begin(&frame, PROTO_OP_BATCH, 9000);
+		proto_put_i64(&frame, 1);
+		proto_put_text(&frame, "file_add", 8);
+		proto_put_text(&frame, "t", 1);
+	} else if (strcmp(name, "fd-with-ping") == 0) {
+		/* Sent by hostile() itself, with a descriptor attached. */
+		proto_writer_begin(&frame, PROTO_OP_PING, 9000);
 	} else
 		return NULL;
 	if (proto_writer_finish(&frame) != 0)
@@ -217,19 +279,30 @@ hostile(const struct moat_request *req, struct moat_response *res)
 	proto_writer_finish(&frame);
 	send(CHANNEL_FD, frame.buf, frame.len, 0);
 	if (strcmp(moat_request_route_param(req, "attack"), "flood") == 0) {
+		struct pollfd p = { .fd = CHANNEL_FD, .events = POLLOUT };
+
+		/* Keep sending, never read: the broker must give up on us,
+		 * not block on the replies we leave unread. */
 		proto_writer_begin(&frame, PROTO_OP_PING, 1);
 		proto_writer_finish(&frame);
-		for (i = 0; i < 100000; i++)
+		for (i = 0; i < 1000000; i++) {
 			if (send(CHANNEL_FD, frame.buf, frame.len,
-			    MSG_DONTWAIT) < 0)
+			    MSG_DONTWAIT) >= 0)
+				continue;
+			if (errno != EAGAIN || poll(&p, 1, 3000) != 1 ||
+			    (p.revents & (POLLERR | POLLHUP)))
 				break;
-		sleep(2);
+		}
 		return moat_response_text(res, 200, "flood sent\n");
 	}
 	if ((msg = attack(moat_request_route_param(req, "attack"), &len)) ==
 	    NULL)
 		return moat_response_text(res, 404, "no such attack\n");
-	send(CHANNEL_FD, msg, len, 0);
+	if (strcmp(moat_request_route_param(req, "attack"), "fd-with-ping") ==
+	    0)
+		proto_send(CHANNEL_FD, &frame, STDIN_FILENO);
+	else
+		send(CHANNEL_FD, msg, len, 0);
 	n = recv(CHANNEL_FD, reply, sizeof(reply), 0);
 	return moat_response_text(res, 200, n == 0 ? "channel closed\n" :
 	    "broker answered\n");
@@ -243,6 +316,8 @@ static const struct moat_route routes[] = {
 	{ "GET", "/slow", slow },
 	{ "GET", "/mine", mine },
 	{ "GET", "/pid", show_pid },
+	{ "POST", "/files", file_add },
+	{ "GET", "/files/{id:int}", file_get },
 	{ "POST", "/hostile/{attack:slug}", hostile },
 };
 

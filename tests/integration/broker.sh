@@ -27,6 +27,10 @@ CREATE TABLE it_notes (id bigserial PRIMARY KEY, owner int8 NOT NULL,
     title text NOT NULL, body text NOT NULL);
 GRANT SELECT, INSERT ON it_notes TO $ROLE;
 GRANT USAGE ON SEQUENCE it_notes_id_seq TO $ROLE;
+CREATE TABLE it_files (id bigserial PRIMARY KEY, title text NOT NULL,
+    stored text NOT NULL);
+GRANT SELECT, INSERT ON it_files TO $ROLE;
+GRANT USAGE ON SEQUENCE it_files_id_seq TO $ROLE;
 SQL
 
 # The secrets file belongs to the broker's user and nobody else.
@@ -37,6 +41,9 @@ chmod 755 "$SECRETS_DIR"
 "$MOAT_SRCDIR/deploy/moat-keygen" "$SECRETS_DIR/broker.secrets" \
 	--database "host=$PGHOST port=${PGPORT:-5432} dbname=$DB user=$ROLE password=$MARKER" \
 	--file-store "$SECRETS_DIR/store" >/dev/null
+# The store belongs to the broker's user, like /var/lib/moat/store would.
+mkdir -m 700 "$SECRETS_DIR/store"
+[ "$(id -u)" = 0 ] && chown moat-broker: "$SECRETS_DIR/store"
 
 cleanup_db() {
 	it_cleanup
@@ -62,7 +69,7 @@ wait_log() {
 }
 
 # --- honest use ----------------------------------------------------------------
-it_contains "the broker prepared the catalogue" "broker: 5 statements prepared" "$(log)"
+it_contains "the broker prepared the catalogue" "broker: 7 statements prepared" "$(log)"
 id=$(it_curl /notes -d 'title=first&body=hello+broker')
 it_check "a statement inserts through the broker" 1 "$id"
 it_check "a statement reads through the broker" "first|hello broker" "$(it_curl /notes/1)"
@@ -83,6 +90,31 @@ if [ "$(cat "$IT_DIR/fast.done")" -lt "$(cat "$IT_DIR/slow.done")" ]; then
 else
 	it_fail "the fast statement finished before the slow one"
 fi
+
+# --- file capabilities --------------------------------------------------------------
+STORE=$SECRETS_DIR/store
+fid=$(printf 'file body\n' | it_curl /files --data-binary @- -H 'Content-Type: application/octet-stream')
+it_check "a file is stored through the broker" 1 "$fid"
+it_check "a stored file is read back through a passed descriptor" "file body" "$(it_curl /files/1)"
+stored=$(psql_it -c 'SELECT stored FROM it_files WHERE id = 1')
+case "$stored" in
+[0-9a-f]*) [ ${#stored} -eq 32 ] && it_pass "the broker chose the stored name" || it_fail "the broker chose the stored name" "$stored" ;;
+*) it_fail "the broker chose the stored name" "$stored" ;;
+esac
+it_check "the stored file is private to the broker" 600 "$(stat -c %a "$STORE/$stored")"
+it_check "an unknown file is a clean failure" "db failed 02000" "$(it_curl /files/99)"
+ln -s /etc/passwd "$STORE/0123456789abcdef0123456789abcdef"
+psql_it >/dev/null <<SQL
+INSERT INTO it_files (id, title, stored) VALUES
+    (100, 'dots', '../../../../etc/passwd'), (101, 'absolute', '/etc/passwd'),
+    (102, 'symlink', '0123456789abcdef0123456789abcdef');
+SQL
+for f in 100:dots 101:absolute 102:symlink; do
+	out=$(it_curl "/files/${f%%:*}")
+	case "$out" in *root:*) it_fail "a stored name with ${f#*:} opens nothing" "$out" ;;
+	*) it_check "a stored name with ${f#*:} opens nothing" "db failed 58030" "$out" ;; esac
+done
+it_contains "the refusal is logged" "named a file that is refused: stored name is a symlink" "$(log)"
 
 # --- hostile frames --------------------------------------------------------------
 attack() {	# attack NAME EXPECTED-REASON
@@ -108,6 +140,10 @@ attack oversized 'bad message: Message too long'
 attack truncated 'malformed frame (20 bytes)'
 attack trailing 'malformed frame (19 bytes)'
 attack flood 'cannot take its reply'
+attack open-non-file 'statement note_get does not open files'
+attack store-no-content 'FILE_STORE without content'
+attack fd-with-ping 'a descriptor came with op 8'
+attack store-in-batch 'statement file_add stores a file: not in a batch'
 before=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
 it_status /mine >/dev/null
 wait_log 'statement my_notes needs a signed-in user'

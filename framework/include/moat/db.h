@@ -81,6 +81,25 @@ enum moat_db_status moat_db_batch(const struct moat_request *req,
 		    const struct moat_call *calls, size_t n,
 		    struct moat_rows **rows);
 
+/**
+ * Store len bytes as a new file and run stmt, a statement whose
+ * "file.name" parameter the broker fills with the stored file's name
+ * (sql/README.md).  The worker never learns or chooses where it lives.
+ */
+enum moat_db_status moat_file_store(const struct moat_request *req,
+		    const char *stmt, const struct moat_value *values,
+		    size_t nvalues, const void *data, size_t len,
+		    struct moat_rows **rows);
+
+/**
+ * Run stmt, declared "opens file", and open the stored file named by the
+ * first column of its first row: *fd is then a read-only descriptor
+ * (close it).  No row: MOAT_DB_FAILED with SQLSTATE "02000".
+ */
+enum moat_db_status moat_file_open(const struct moat_request *req,
+		    const char *stmt, const struct moat_value *values,
+		    size_t nvalues, int *fd);
+
 /** The SQLSTATE of the last failed statement of this request, or "". */
 const char	*moat_db_sqlstate(const struct moat_request *req);
 
