@@ -12,6 +12,7 @@
 int	register_buf_tests(void);
 int	register_catalogue_tests(void);
 int	register_config_tests(void);
+int	register_dispatch_tests(void);
 int	register_cookies_tests(void);
 int	register_multipart_tests(void);
 int	register_pct_tests(void);
