@@ -26,6 +26,7 @@
 #include <moat/log.h>
 
 #include "broker/broker.h"
+#include "broker/broker_sandbox.h"
 #include "broker/catalogue.h"
 #include "broker/dispatch.h"
 #include "broker/secrets.h"
@@ -98,6 +99,10 @@ broker_start(struct broker *b)
 	    sizeof(err)) != 0)
 		broker_fail(b, err);
 	db_close(&probe);
+	/* Last: the probe has loaded what libpq loads lazily. */
+	if (broker_sandbox_enter(b->secrets.file_store, b->cfg->sandbox_debug,
+	    err, sizeof(err)) != 0)
+		broker_fail(b, err);
 	moat_log_info("broker: %zu statements prepared", b->cat.count);
 }
 

@@ -193,6 +193,34 @@ else
 	echo "SKIP: memory checks need root"
 fi
 
+# --- the broker sandbox ------------------------------------------------------------------
+# seccomp mode 2 is a filter.  Killing every worker makes the supervisor
+# hand the broker new channels, and each new channel is a new libpq
+# connection made from inside the sandbox (and its Landlock rules).
+if [ "$(id -u)" = 0 ]; then
+	broker=$(sed -n 's/.* broker\[\([0-9]*\)\] info: broker: .* statements prepared.*/\1/p' "$IT_DIR/moat.log" | head -1)
+	it_contains "the broker runs under a seccomp filter" "$(printf 'Seccomp:\t2')" "$(cat "/proc/$broker/status")"
+	it_contains "the broker has no_new_privs" "$(printf 'NoNewPrivs:\t1')" "$(cat "/proc/$broker/status")"
+	old=$(pgrep -P "$IT_APP_PID" | grep -vx "$broker" | sort | tr '\n' ' ')
+	for w in $old; do kill -KILL "$w"; done
+	for i in $(seq 1 50); do
+		new=$(pgrep -P "$IT_APP_PID" | grep -vx "$broker" | sort | tr '\n' ' ')
+		[ "$(echo $new | wc -w)" -ge "$IT_WORKERS" ] && [ -z "$(comm -12 <(echo $old | tr ' ' '\n') <(echo $new | tr ' ' '\n'))" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	ok=0
+	for i in $(seq 1 12); do [ "$(it_curl /count)" = 1 ] && ok=$((ok + 1)); done
+	it_check "statements run on the channels of new workers" 12 "$ok"
+	it_check "a stored file is read back on a new channel" "file body" "$(it_curl /files/1)"
+	fid=$(printf 'second body\n' | it_curl /files --data-binary @- -H 'Content-Type: application/octet-stream')
+	it_check "a file is stored on a new channel" "second body" "$(it_curl "/files/$fid")"
+	if kill -0 "$broker" 2>/dev/null; then it_pass "the broker survived it all"; else it_fail "the broker survived it all"; fi
+	it_check "no denied syscall was logged" 0 "$(grep -c 'sandbox: denied syscall' "$IT_DIR/moat.log")"
+else
+	echo "SKIP: broker sandbox checks need root"
+fi
+
 # --- start-up refuses bad secrets and a bad catalogue ------------------------------------
 it_stop_app
 chmod 640 "$SECRETS_DIR/broker.secrets"

@@ -1,0 +1,573 @@
+/*
+ * broker_sandbox.c - the broker sandbox (see broker_sandbox.h).
+ *
+ * The same two layers as the worker's (process/sandbox.c), cut to what
+ * the broker does after start-up: serve worker channels, connect one
+ * PostgreSQL session per new channel with libpq, and (later) open files
+ * in the file store to pass them on.  The probe connection in
+ * broker_start() has by then loaded everything libpq and libc load
+ * lazily (NSS modules, OpenSSL and Kerberos configuration), which matters
+ * because no memory may become executable here.
+ *
+ * Landlock's syscalls need not be in the allowlist: the ruleset is in
+ * force before the filter is loaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include <moat/log.h>
+
+#include "broker/broker_sandbox.h"
+#include "core/log_internal.h"
+
+/* AddressSanitizer needs a few syscalls of its own (see below). */
+#if defined(__SANITIZE_ADDRESS__)
+#define BSANDBOX_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BSANDBOX_ASAN	1
+#endif
+#endif
+#ifndef BSANDBOX_ASAN
+#define BSANDBOX_ASAN	0
+#endif
+
+/* --- the allowlist ------------------------------------------------------- */
+
+enum rule {
+	ANY,		/* any arguments */
+	NO_EXEC,	/* argument 2 (prot) must not ask for PROT_EXEC */
+	SELF,		/* argument 0 must be this process's pid */
+	FAMILY,		/* socket(): AF_UNIX, AF_INET, AF_INET6 only */
+	FAIL,		/* not allowed, but fails with EACCES: no kill */
+};
+
+/*
+ * Every system call the broker may make once it serves workers.  Names
+ * unknown on this architecture are skipped.  Nothing here runs a
+ * program, creates a process or changes credentials; files are opened
+ * only where Landlock lets them be (see landlock_rules below).
+ */
+static const struct allowed_syscall {
+	const char	*name;
+	enum rule	 rule;
+} allowlist[] = {
+	/* The event loop: worker channels (frames, SCM_RIGHTS both ways),
+	 * the control socket, the log on stderr. */
+	{ "read", ANY },
+	{ "readv", ANY },
+	{ "write", ANY },
+	{ "writev", ANY },
+	{ "recvmsg", ANY },
+	{ "sendmsg", ANY },
+	{ "poll", ANY },
+	{ "ppoll", ANY },
+	{ "fcntl", ANY },		/* O_NONBLOCK on new channels */
+	{ "close", ANY },
+	/* libpq, connecting a new channel's session and talking to it:
+	 * TCP or a unix socket, and getaddrinfo's own sockets (DNS over
+	 * UDP, the source-address probe that sorts its answers). */
+	{ "socket", FAMILY },
+	{ "connect", ANY },
+	{ "sendto", ANY },
+	{ "recvfrom", ANY },
+	{ "sendmmsg", ANY },		/* the resolver: A and AAAA at once */
+	{ "getsockopt", ANY },		/* SO_ERROR, SO_PEERCRED */
+	{ "setsockopt", ANY },		/* TCP_NODELAY, keepalives */
+	{ "getsockname", ANY },
+	{ "getpeername", ANY },
+	{ "shutdown", ANY },
+	{ "geteuid", ANY },		/* libpq: the default user name */
+	{ "getuid", ANY },
+	{ "getegid", ANY },
+	{ "getgid", ANY },
+	{ "getrandom", ANY },		/* SCRAM nonces, libsodium */
+	/* Reading what Landlock allows (/etc/passwd, /etc/hosts,
+	 * /etc/localtime, TLS files) and the file store: open, create,
+	 * replace, remove, sync, pass the descriptor on. */
+	{ "openat", ANY },
+	{ "fstat", ANY },
+	{ "newfstatat", ANY },
+	{ "statx", ANY },
+	{ "lseek", ANY },
+	{ "pread64", ANY },
+	{ "pwrite64", ANY },
+	{ "getdents64", ANY },
+	{ "mkdirat", ANY },
+	{ "unlinkat", ANY },
+	{ "renameat", ANY },
+	{ "renameat2", ANY },
+	{ "fsync", ANY },
+	{ "fdatasync", ANY },
+	{ "ftruncate", ANY },
+	{ "fchmod", ANY },
+	/* Memory for malloc and libsodium's guarded, locked allocations;
+	 * never executable, so nothing new can be loaded or run. */
+	{ "brk", ANY },
+	{ "mmap", NO_EXEC },
+	{ "mprotect", NO_EXEC },
+	{ "munmap", ANY },
+	{ "mremap", ANY },
+	{ "madvise", ANY },
+	{ "mlock", ANY },
+	{ "munlock", ANY },
+	/* Signals (SIGPIPE ignored, sandbox_debug's SIGSYS handler) and
+	 * abort(), which signals itself only. */
+	{ "rt_sigaction", ANY },
+	{ "rt_sigprocmask", ANY },
+	{ "rt_sigreturn", ANY },
+	{ "restart_syscall", ANY },
+	{ "getpid", ANY },
+	{ "gettid", ANY },
+	{ "tgkill", SELF },
+	/* Time (when the vDSO cannot answer: log stamps, libpq timeouts),
+	 * locks, the way out. */
+	{ "clock_gettime", ANY },
+	{ "gettimeofday", ANY },
+	{ "time", ANY },
+	{ "nanosleep", ANY },
+	{ "clock_nanosleep", ANY },
+	{ "futex", ANY },
+	{ "exit", ANY },
+	{ "exit_group", ANY },
+#if BSANDBOX_ASAN
+	/* --enable-sanitizers builds only: ASan's alternate signal stack,
+	 * and what it tries while writing a report (find the executable,
+	 * ask whether stderr is a terminal, start a symbolizer) fails
+	 * rather than kills, so the report reaches the log. */
+	{ "sigaltstack", ANY },
+	{ "readlink", FAIL },
+	{ "readlinkat", FAIL },
+	{ "ioctl", FAIL },
+	{ "pipe2", FAIL },
+#endif
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "broker sandbox: %s: %s", what, strerror(errno));
+	return -1;
+}
+
+static int
+rule_add(scmp_filter_ctx ctx, enum rule rule, int nr)
+{
+	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
+	size_t i;
+	int rc;
+
+	switch (rule) {
+	case NO_EXEC:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	case SELF:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	case FAMILY:
+		for (i = 0; i < NELEM(families); i++)
+			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]))) !=
+			    0)
+				return rc;
+		/* getaddrinfo asks the kernel for local addresses to sort
+		 * its answers; without them it assumes both families. */
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr,
+		    1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK));
+	case FAIL:
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
+	default:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+}
+
+/* The filter, built but not loaded; NULL with err on failure. */
+static scmp_filter_ctx
+filter_build(bool debug, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	const char *name = NULL;
+	size_t i;
+	int nr, rc;
+
+	if ((ctx = seccomp_init(debug ? SCMP_ACT_TRAP :
+	    SCMP_ACT_KILL_PROCESS)) == NULL) {
+		snprintf(err, errlen, "broker sandbox: seccomp_init failed");
+		return NULL;
+	}
+	/* Another ABI (x32, i386 through int 0x80) is always fatal. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS);
+	/* A binary search over syscall numbers; older libseccomp lacks it,
+	 * which only costs a little speed. */
+	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)
+		moat_log_debug("broker sandbox: seccomp filter not optimised");
+	for (i = 0; rc == 0 && i < NELEM(allowlist); i++) {
+		name = allowlist[i].name;
+		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
+			continue;	/* not on this architecture */
+		rc = rule_add(ctx, allowlist[i].rule, nr);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "broker sandbox: seccomp rule for %s: %s",
+		    name != NULL ? name : "?", strerror(-rc));
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* --- sandbox_debug: name the denied call, fail it, carry on -------------- */
+
+/*
+ * As in process/sandbox.c, which keeps its copy static: the handler may
+ * not allocate, so every name is resolved before the filter goes in.
+ */
+#define DEBUG_NR_MAX	1024
+
+static const char	*debug_names[DEBUG_NR_MAX];
+static uint32_t		 debug_arch;
+
+static size_t
+put_str(char *buf, size_t n, size_t size, const char *s)
+{
+	while (*s != '\0' && n < size)
+		buf[n++] = *s++;
+	return n;
+}
+
+static size_t
+put_num(char *buf, size_t n, size_t size, unsigned long v)
+{
+	char digits[24];
+	size_t k = 0;
+
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (k > 0 && n < size)
+		buf[n++] = digits[--k];
+	return n;
+}
+
+static void
+on_sigsys(int sig, siginfo_t *si, void *uctx)
+{
+	ucontext_t *uc = uctx;
+#if !defined(__x86_64__) && !defined(__aarch64__)
+	sigset_t set;
+#endif
+	char line[128];
+	const char *name = "?";
+	int saved = errno, nr = si->si_syscall;
+	size_t n = 0;
+
+	(void)sig;
+	if (si->si_arch == debug_arch && nr >= 0 && nr < DEBUG_NR_MAX &&
+	    debug_names[nr] != NULL)
+		name = debug_names[nr];
+	n = put_str(line, n, sizeof(line) - 1, "warn: broker sandbox: "
+	    "denied syscall ");
+	n = put_str(line, n, sizeof(line) - 1, name);
+	n = put_str(line, n, sizeof(line) - 1, " (");
+	n = put_num(line, n, sizeof(line) - 1, (unsigned long)(unsigned)nr);
+	n = put_str(line, n, sizeof(line) - 1, ")");
+	line[n++] = '\n';
+	log_write_all(STDERR_FILENO, line, n);
+	/* The trapped call returns -ENOSYS, as if the kernel lacked it. */
+#if defined(__x86_64__)
+	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.regs[0] = (unsigned long long)-ENOSYS;
+#else
+	/* No known return register here: die as without sandbox_debug. */
+	(void)uc;
+	sigemptyset(&set);
+	sigaddset(&set, SIGSYS);
+	signal(SIGSYS, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(SIGSYS);
+#endif
+	errno = saved;
+}
+
+static int
+debug_prepare(char *err, size_t errlen)
+{
+	struct sigaction sa;
+	int nr;
+
+	debug_arch = seccomp_arch_native();
+	for (nr = 0; nr < DEBUG_NR_MAX; nr++)
+		debug_names[nr] = seccomp_syscall_resolve_num_arch(debug_arch,
+		    nr);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) != 0)
+		return fail(err, errlen, "sigaction SIGSYS");
+	moat_log_warn("broker sandbox: sandbox_debug is on: a denied syscall "
+	    "fails and is logged instead of killing the broker; never use "
+	    "this in production");
+	return 0;
+}
+
+/* --- the file store ------------------------------------------------------ */
+
+/*
+ * The store directory, opened O_PATH for its Landlock rule; created 0700
+ * if missing (store_open_dir() normally has done that already).  It must
+ * belong to the broker's user and be writable by nobody else: anyone who
+ * could write there could plant or swap the files the broker hands to
+ * workers.
+ */
+static int
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdir(path, 0700) == 0) {
+		/* Whatever the umask made of it. */
+		if (chmod(path, 0700) != 0)
+			return fail(err, errlen, "chmod file store");
+		moat_log_info("broker sandbox: created the file store %s",
+		    path);
+	} else if (errno != EEXIST) {
+		snprintf(err, errlen, "file store %s: cannot create it: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "file store %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "file store %s: must be a directory "
+		    "owned by the broker's user (uid %ld) and writable by it "
+		    "only", path, (long)geteuid());
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --- Landlock ------------------------------------------------------------ */
+
+/*
+ * The uapi, spelled out: the build machine's headers may predate the
+ * running kernel, and the rights to handle depend on the running kernel's
+ * ABI version.
+ */
+struct ll_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;
+	uint64_t	scoped;
+};
+
+struct ll_path_beneath_attr {
+	uint64_t	allowed_access;
+	int32_t		parent_fd;
+} __attribute__((packed));
+
+#define LL_CREATE_RULESET_VERSION	(1U << 0)
+#define LL_RULE_PATH_BENEATH	1
+
+#define LL_FS_EXECUTE		(1ULL << 0)
+#define LL_FS_WRITE_FILE	(1ULL << 1)
+#define LL_FS_READ_FILE		(1ULL << 2)
+#define LL_FS_READ_DIR		(1ULL << 3)
+#define LL_FS_REMOVE_DIR	(1ULL << 4)
+#define LL_FS_REMOVE_FILE	(1ULL << 5)
+#define LL_FS_MAKE_DIR		(1ULL << 7)
+#define LL_FS_MAKE_REG		(1ULL << 8)
+#define LL_FS_V1		((1ULL << 13) - 1)	/* execute .. make_sym */
+#define LL_FS_REFER		(1ULL << 13)		/* ABI 2 */
+#define LL_FS_TRUNCATE		(1ULL << 14)		/* ABI 3 */
+#define LL_FS_IOCTL_DEV		(1ULL << 15)		/* ABI 5 */
+#define LL_SCOPE_SIGNAL		(1ULL << 1)		/* ABI 6 */
+
+/* The rights that make sense on a file, not only on a directory. */
+#define LL_FS_FILE		(LL_FS_EXECUTE | LL_FS_WRITE_FILE | \
+				 LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+				 LL_FS_IOCTL_DEV)
+
+#define LL_READ			(LL_FS_READ_FILE | LL_FS_READ_DIR)
+
+/*
+ * What may be read beneath these after the sandbox is in: libc's NSS
+ * and resolver files (passwd, group, hosts, resolv.conf, nsswitch.conf,
+ * gai.conf, services), the time zone, TLS and Kerberos configuration and
+ * certificates, pg_service.conf, and the randomness device that OpenSSL
+ * falls back to.  Paths that do not exist are skipped.
+ */
+static const char *const read_only[] = {
+	"/etc",
+	"/usr/share/zoneinfo",
+	"/usr/lib",
+	"/lib",
+	"/usr/share/ca-certificates",
+	"/dev/urandom",
+};
+
+#ifdef SYS_landlock_create_ruleset
+static int
+landlock_abi(void)
+{
+	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LL_CREATE_RULESET_VERSION);
+
+	return v > 0 ? (int)v : 0;
+}
+
+/* Allow access beneath the directory or file open as fd. */
+static int
+rule_add_fd(int ruleset, int fd, uint64_t access, uint64_t handled)
+{
+	struct ll_path_beneath_attr pb;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		access &= LL_FS_FILE;
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access & handled;
+	pb.parent_fd = fd;
+	return (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LL_RULE_PATH_BENEATH, &pb, 0U);
+}
+
+static int
+landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
+    size_t errlen)
+{
+	uint64_t store_rights = LL_READ | LL_FS_WRITE_FILE | LL_FS_MAKE_REG |
+	    LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR | LL_FS_REMOVE_DIR |
+	    LL_FS_REFER | LL_FS_TRUNCATE;
+	size_t i;
+	int fd;
+
+	if (rule_add_fd(ruleset, store_fd, store_rights, handled) != 0)
+		return fail(err, errlen, "landlock_add_rule (file store)");
+	for (i = 0; i < NELEM(read_only); i++) {
+		fd = open(read_only[i], O_PATH | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			return fail(err, errlen, read_only[i]);
+		}
+		if (rule_add_fd(ruleset, fd, LL_READ, handled) != 0) {
+			fail(err, errlen, read_only[i]);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+#endif
+
+static int
+landlock_restrict(int store_fd, char *err, size_t errlen)
+{
+#ifdef SYS_landlock_create_ruleset
+	struct ll_ruleset_attr attr;
+	int abi, fd;
+
+	if ((abi = landlock_abi()) == 0) {
+		moat_log_info("broker sandbox: this kernel has no Landlock; "
+		    "the broker relies on seccomp and its uid to keep it "
+		    "from files");
+		return 0;
+	}
+	/*
+	 * Every file-system right this code knows about is handled, so it
+	 * is denied unless a rule grants it.  TCP bind/connect (ABI 4) are
+	 * not handled: PostgreSQL may be on any host and port.  Abstract
+	 * unix sockets are not scoped either (PostgreSQL can listen on
+	 * one); signals are, as the broker signals nobody.
+	 */
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = LL_FS_V1;
+	if (abi >= 2)
+		attr.handled_access_fs |= LL_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_SIGNAL;
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+	    0U);
+	if (fd < 0)
+		return fail(err, errlen, "landlock_create_ruleset");
+	if (landlock_rules(fd, store_fd, attr.handled_access_fs, err,
+	    errlen) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (syscall(SYS_landlock_restrict_self, fd, 0U) != 0) {
+		fail(err, errlen, "landlock_restrict_self");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	moat_log_debug("broker sandbox: Landlock ABI %d in force", abi);
+#else
+	(void)store_fd;
+	moat_log_info("broker sandbox: built without Landlock");
+#endif
+	return 0;
+}
+
+/* --- the entry point ----------------------------------------------------- */
+
+int
+broker_sandbox_enter(const char *file_store, bool debug, char *err,
+    size_t errlen)
+{
+	scmp_filter_ctx filter;
+	int rc, store_fd;
+
+	if (debug && debug_prepare(err, errlen) != 0)
+		return -1;
+	if ((store_fd = store_open(file_store, err, errlen)) < 0)
+		return -1;
+	if ((filter = filter_build(debug, err, errlen)) == NULL) {
+		close(store_fd);
+		return -1;
+	}
+	rc = landlock_restrict(store_fd, err, errlen);
+	close(store_fd);
+	if (rc == 0 && (rc = seccomp_load(filter)) != 0) {
+		snprintf(err, errlen, "broker sandbox: seccomp_load: %s",
+		    strerror(-rc));
+		rc = -1;
+	}
+	seccomp_release(filter);
+	if (rc == 0)
+		moat_log_debug("broker sandbox: %zu syscalls allowed",
+		    NELEM(allowlist));
+	return rc;
+}
