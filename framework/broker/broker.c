@@ -87,10 +87,12 @@ broker_start(struct broker *b)
 	if (prctl(PR_SET_DUMPABLE, 0) != 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		broker_fail(b, "prctl failed");
-	if (drop_privileges(b->cfg->broker_user, err, sizeof(err)) != 0 ||
+	/* The catalogue is the application's, not a secret: it is read
+	 * with the supervisor's rights, like the app's other files. */
+	if (catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0 ||
+	    drop_privileges(b->cfg->broker_user, err, sizeof(err)) != 0 ||
 	    secrets_load(&b->secrets, b->cfg->broker_secrets, err,
 	    sizeof(err)) != 0 ||
-	    catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0 ||
 	    (b->store_fd = store_open_dir(b->secrets.file_store, err,
 	    sizeof(err))) < 0)
 		broker_fail(b, err);

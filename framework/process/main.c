@@ -10,6 +10,7 @@
 
 #include <moat/app.h>
 
+#include "broker/catalogue.h"
 #include "core/config.h"
 #include "http/router.h"
 #include "process/sandbox.h"
@@ -19,6 +20,23 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s -c CONFIG_FILE [--check-config]\n", prog);
+}
+
+/*
+ * The broker loads the catalogue again for itself; parsing it here too
+ * makes --check-config catch a bad one, before anything starts.
+ */
+static int
+check_catalogue(const struct moat_config *cfg, char *err, size_t errlen)
+{
+	struct catalogue cat;
+	int rc;
+
+	if (cfg->catalogue == NULL)
+		return 0;
+	rc = catalogue_load(&cat, cfg->catalogue, err, errlen);
+	catalogue_free(&cat);
+	return rc;
 }
 
 int
@@ -52,7 +70,7 @@ moat_main(const struct moat_app *app, int argc, char **argv)
 	}
 	if (router_compile(&router, app->routes, app->nroutes, err,
 	    sizeof(err)) != 0 || sandbox_check(&cfg, app, err,
-	    sizeof(err)) != 0) {
+	    sizeof(err)) != 0 || check_catalogue(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		return 1;
 	}
