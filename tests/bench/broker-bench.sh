@@ -11,7 +11,8 @@
 # a throwaway cluster in a temporary directory (like deploy/dev test).
 # Either way it makes a database and a role of its own and drops them at
 # exit.  Environment: BENCH_OPS (single statements, default 20000),
-# BENCH_BATCHES (default 2000), BENCH_PIN (a CPU list for taskset, e.g. 0:
+# BENCH_BATCHES (default 2000), BENCH_TCP=1 (TCP on loopback to a throwaway
+# cluster instead of its unix socket), BENCH_PIN (a CPU list for taskset, e.g. 0:
 # the program, the broker and, for the throwaway cluster, PostgreSQL all
 # run there; unset: no pinning).  On a virtual machine where waking a
 # process on another vCPU is slow (an IPI is a VM exit), every round trip
@@ -92,7 +93,7 @@ start_pg() {
 	chown -- postgres: "$TEST_PG" "$data"
 	say "throwaway cluster in $TEST_PG"
 	(cd / && runuser -u postgres -- "$PG_BIN/initdb" -D "$data" --auth-local=trust \
-		--auth-host=reject --encoding=UTF8 --locale=C.UTF-8 --no-instructions) \
+		--auth-host=trust --encoding=UTF8 --locale=C.UTF-8 --no-instructions) \
 		>"$TEST_PG/initdb.log" 2>&1 || {
 		tail -n 20 "$TEST_PG/initdb.log" >&2
 		die "initdb failed"
@@ -100,7 +101,7 @@ start_pg() {
 	cat >>"$data/postgresql.conf" <<EOF
 
 # broker-bench: a throwaway cluster, unix socket only, no durability.
-listen_addresses = ''
+listen_addresses = '${BENCH_TCP:+127.0.0.1}'
 unix_socket_directories = '$TEST_PG'
 port = 55433
 fsync = off
@@ -142,7 +143,11 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/moat-bbench.XXXXXX")
 chmod 0755 -- "$WORK"
-CONNINFO="host=$PGHOST port=${PGPORT:-5432} dbname=$DB user=$ROLE"
+# BENCH_TCP=1: both the broker and the direct client use TCP on loopback,
+# as they would with a database on another host.
+db_host=$PGHOST
+[[ -n ${BENCH_TCP:-} ]] && db_host=127.0.0.1
+CONNINFO="host=$db_host port=${PGPORT:-5432} dbname=$DB user=$ROLE"
 cat >"$WORK/bench.catalogue" <<'EOF'
 # The one statement broker-bench runs.
 statement bench_get anonymous
