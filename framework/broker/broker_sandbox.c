@@ -31,6 +31,7 @@
 #include <moat/log.h>
 
 #include "broker/broker_sandbox.h"
+#include "process/sigsys_debug.h"
 #include "core/log_internal.h"
 
 /* AddressSanitizer needs a few syscalls of its own (see below). */
@@ -232,102 +233,6 @@ filter_build(bool debug, char *err, size_t errlen)
 	return ctx;
 }
 
-/* --- sandbox_debug: name the denied call, fail it, carry on -------------- */
-
-/*
- * As in process/sandbox.c, which keeps its copy static: the handler may
- * not allocate, so every name is resolved before the filter goes in.
- */
-#define DEBUG_NR_MAX	1024
-
-static const char	*debug_names[DEBUG_NR_MAX];
-static uint32_t		 debug_arch;
-
-static size_t
-put_str(char *buf, size_t n, size_t size, const char *s)
-{
-	while (*s != '\0' && n < size)
-		buf[n++] = *s++;
-	return n;
-}
-
-static size_t
-put_num(char *buf, size_t n, size_t size, unsigned long v)
-{
-	char digits[24];
-	size_t k = 0;
-
-	do {
-		digits[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (k > 0 && n < size)
-		buf[n++] = digits[--k];
-	return n;
-}
-
-static void
-on_sigsys(int sig, siginfo_t *si, void *uctx)
-{
-	ucontext_t *uc = uctx;
-#if !defined(__x86_64__) && !defined(__aarch64__)
-	sigset_t set;
-#endif
-	char line[128];
-	const char *name = "?";
-	int saved = errno, nr = si->si_syscall;
-	size_t n = 0;
-
-	(void)sig;
-	if (si->si_arch == debug_arch && nr >= 0 && nr < DEBUG_NR_MAX &&
-	    debug_names[nr] != NULL)
-		name = debug_names[nr];
-	n = put_str(line, n, sizeof(line) - 1, "warn: broker sandbox: "
-	    "denied syscall ");
-	n = put_str(line, n, sizeof(line) - 1, name);
-	n = put_str(line, n, sizeof(line) - 1, " (");
-	n = put_num(line, n, sizeof(line) - 1, (unsigned long)(unsigned)nr);
-	n = put_str(line, n, sizeof(line) - 1, ")");
-	line[n++] = '\n';
-	log_write_all(STDERR_FILENO, line, n);
-	/* The trapped call returns -ENOSYS, as if the kernel lacked it. */
-#if defined(__x86_64__)
-	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
-#elif defined(__aarch64__)
-	uc->uc_mcontext.regs[0] = (unsigned long long)-ENOSYS;
-#else
-	/* No known return register here: die as without sandbox_debug. */
-	(void)uc;
-	sigemptyset(&set);
-	sigaddset(&set, SIGSYS);
-	signal(SIGSYS, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(SIGSYS);
-#endif
-	errno = saved;
-}
-
-static int
-debug_prepare(char *err, size_t errlen)
-{
-	struct sigaction sa;
-	int nr;
-
-	debug_arch = seccomp_arch_native();
-	for (nr = 0; nr < DEBUG_NR_MAX; nr++)
-		debug_names[nr] = seccomp_syscall_resolve_num_arch(debug_arch,
-		    nr);
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_sigaction = on_sigsys;
-	sa.sa_flags = SA_SIGINFO;
-	if (sigaction(SIGSYS, &sa, NULL) != 0)
-		return fail(err, errlen, "sigaction SIGSYS");
-	moat_log_warn("broker sandbox: sandbox_debug is on: a denied syscall "
-	    "fails and is logged instead of killing the broker; never use "
-	    "this in production");
-	return 0;
-}
 
 /* --- the file store ------------------------------------------------------ */
 
@@ -550,8 +455,13 @@ broker_sandbox_enter(const char *file_store, bool debug, char *err,
 	scmp_filter_ctx filter;
 	int rc, store_fd;
 
-	if (debug && debug_prepare(err, errlen) != 0)
-		return -1;
+	if (debug) {
+		if (sigsys_debug_install("broker sandbox", err, errlen) != 0)
+			return -1;
+		moat_log_warn("broker sandbox: sandbox_debug is on: a denied "
+		    "syscall fails and is logged instead of killing the "
+		    "broker; never use this in production");
+	}
 	if ((store_fd = store_open(file_store, err, errlen)) < 0)
 		return -1;
 	if ((filter = filter_build(debug, err, errlen)) == NULL) {

@@ -51,6 +51,7 @@
 
 #include "core/log_internal.h"
 #include "process/sandbox.h"
+#include "process/sigsys_debug.h"
 
 /* AddressSanitizer reserves terabytes of shadow memory and needs a few
  * more syscalls of its own. */
@@ -289,99 +290,6 @@ filter_build(const struct moat_config *cfg, const struct moat_app *app,
 		return NULL;
 	}
 	return ctx;
-}
-
-/* --- sandbox_debug: name the denied call, fail it, carry on --------------- */
-
-#define DEBUG_NR_MAX	1024
-
-static const char	*debug_names[DEBUG_NR_MAX];
-static uint32_t		 debug_arch;
-
-static size_t
-put_str(char *buf, size_t n, size_t size, const char *s)
-{
-	while (*s != '\0' && n < size)
-		buf[n++] = *s++;
-	return n;
-}
-
-static size_t
-put_num(char *buf, size_t n, size_t size, unsigned long v)
-{
-	char digits[24];
-	size_t k = 0;
-
-	do {
-		digits[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (k > 0 && n < size)
-		buf[n++] = digits[--k];
-	return n;
-}
-
-/* Async-signal-safe: names were resolved before the filter went in. */
-static void
-on_sigsys(int sig, siginfo_t *si, void *uctx)
-{
-	ucontext_t *uc = uctx;
-#if !defined(__x86_64__) && !defined(__aarch64__)
-	sigset_t set;
-#endif
-	char line[128];
-	const char *name = "?";
-	int saved = errno, nr = si->si_syscall;
-	size_t n = 0;
-
-	(void)sig;
-	if (si->si_arch == debug_arch && nr >= 0 && nr < DEBUG_NR_MAX &&
-	    debug_names[nr] != NULL)
-		name = debug_names[nr];
-	n = put_str(line, n, sizeof(line) - 1, "warn: sandbox: denied "
-	    "syscall ");
-	n = put_str(line, n, sizeof(line) - 1, name);
-	n = put_str(line, n, sizeof(line) - 1, " (");
-	n = put_num(line, n, sizeof(line) - 1, (unsigned long)(unsigned)nr);
-	n = put_str(line, n, sizeof(line) - 1, ")");
-	line[n++] = '\n';
-	log_write_all(STDERR_FILENO, line, n);
-	/* The trapped call returns -ENOSYS, as if the kernel lacked it. */
-#if defined(__x86_64__)
-	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
-#elif defined(__aarch64__)
-	uc->uc_mcontext.regs[0] = (unsigned long long)-ENOSYS;
-#else
-	/* No known return register here: die as without sandbox_debug. */
-	(void)uc;
-	sigemptyset(&set);
-	sigaddset(&set, SIGSYS);
-	signal(SIGSYS, SIG_DFL);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(SIGSYS);
-#endif
-	errno = saved;
-}
-
-/* Resolve every syscall name now: the handler may not allocate. */
-static int
-debug_prepare(char *err, size_t errlen)
-{
-	struct sigaction sa;
-	int nr;
-
-	debug_arch = seccomp_arch_native();
-	for (nr = 0; nr < DEBUG_NR_MAX; nr++)
-		if (debug_names[nr] == NULL)
-			debug_names[nr] = seccomp_syscall_resolve_num_arch(
-			    debug_arch, nr);
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_sigaction = on_sigsys;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	if (sigaction(SIGSYS, &sa, NULL) != 0)
-		return fail(err, errlen, "sigaction SIGSYS");
-	return 0;
 }
 
 /* --- Landlock --------------------------------------------------------------- */
@@ -766,7 +674,8 @@ sandbox_enter_worker(const struct moat_config *cfg,
 
 	if (root && identity_lookup(cfg->worker_user, &id, err, errlen) != 0)
 		return -1;
-	if (cfg->sandbox_debug && debug_prepare(err, errlen) != 0)
+	if (cfg->sandbox_debug && sigsys_debug_install("sandbox", err,
+	    errlen) != 0)
 		return -1;
 	if ((filter = filter_build(cfg, app, err, errlen)) == NULL)
 		return -1;
