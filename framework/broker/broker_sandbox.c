@@ -31,6 +31,7 @@
 #include <moat/log.h>
 
 #include "broker/broker_sandbox.h"
+#include "process/landlock.h"
 #include "process/sigsys_debug.h"
 #include "core/log_internal.h"
 
@@ -280,46 +281,6 @@ store_open(const char *path, char *err, size_t errlen)
 /* --- Landlock ------------------------------------------------------------ */
 
 /*
- * The uapi, spelled out: the build machine's headers may predate the
- * running kernel, and the rights to handle depend on the running kernel's
- * ABI version.
- */
-struct ll_ruleset_attr {
-	uint64_t	handled_access_fs;
-	uint64_t	handled_access_net;
-	uint64_t	scoped;
-};
-
-struct ll_path_beneath_attr {
-	uint64_t	allowed_access;
-	int32_t		parent_fd;
-} __attribute__((packed));
-
-#define LL_CREATE_RULESET_VERSION	(1U << 0)
-#define LL_RULE_PATH_BENEATH	1
-
-#define LL_FS_EXECUTE		(1ULL << 0)
-#define LL_FS_WRITE_FILE	(1ULL << 1)
-#define LL_FS_READ_FILE		(1ULL << 2)
-#define LL_FS_READ_DIR		(1ULL << 3)
-#define LL_FS_REMOVE_DIR	(1ULL << 4)
-#define LL_FS_REMOVE_FILE	(1ULL << 5)
-#define LL_FS_MAKE_DIR		(1ULL << 7)
-#define LL_FS_MAKE_REG		(1ULL << 8)
-#define LL_FS_V1		((1ULL << 13) - 1)	/* execute .. make_sym */
-#define LL_FS_REFER		(1ULL << 13)		/* ABI 2 */
-#define LL_FS_TRUNCATE		(1ULL << 14)		/* ABI 3 */
-#define LL_FS_IOCTL_DEV		(1ULL << 15)		/* ABI 5 */
-#define LL_SCOPE_SIGNAL		(1ULL << 1)		/* ABI 6 */
-
-/* The rights that make sense on a file, not only on a directory. */
-#define LL_FS_FILE		(LL_FS_EXECUTE | LL_FS_WRITE_FILE | \
-				 LL_FS_READ_FILE | LL_FS_TRUNCATE | \
-				 LL_FS_IOCTL_DEV)
-
-#define LL_READ			(LL_FS_READ_FILE | LL_FS_READ_DIR)
-
-/*
  * What may be read beneath these after the sandbox is in: libc's NSS
  * and resolver files (passwd, group, hosts, resolv.conf, nsswitch.conf,
  * gai.conf, services), the time zone, TLS and Kerberos configuration and
@@ -335,45 +296,17 @@ static const char *const read_only[] = {
 	"/dev/urandom",
 };
 
-#ifdef SYS_landlock_create_ruleset
-static int
-landlock_abi(void)
-{
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LL_CREATE_RULESET_VERSION);
-
-	return v > 0 ? (int)v : 0;
-}
-
-/* Allow access beneath the directory or file open as fd. */
-static int
-rule_add_fd(int ruleset, int fd, uint64_t access, uint64_t handled)
-{
-	struct ll_path_beneath_attr pb;
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		access &= LL_FS_FILE;
-	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = access & handled;
-	pb.parent_fd = fd;
-	return (int)syscall(SYS_landlock_add_rule, ruleset,
-	    LL_RULE_PATH_BENEATH, &pb, 0U);
-}
-
 static int
 landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
     size_t errlen)
 {
-	uint64_t store_rights = LL_READ | LL_FS_WRITE_FILE | LL_FS_MAKE_REG |
-	    LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR | LL_FS_REMOVE_DIR |
-	    LL_FS_REFER | LL_FS_TRUNCATE;
+	const uint64_t store_rights = LL_READ | LL_FS_WRITE_FILE |
+	    LL_FS_MAKE_REG | LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR |
+	    LL_FS_REMOVE_DIR | LL_FS_REFER | LL_FS_TRUNCATE;
 	size_t i;
 	int fd;
 
-	if (rule_add_fd(ruleset, store_fd, store_rights, handled) != 0)
+	if (landlock_allow(ruleset, store_fd, store_rights, handled) != 0)
 		return fail(err, errlen, "landlock_add_rule (file store)");
 	for (i = 0; i < NELEM(read_only); i++) {
 		fd = open(read_only[i], O_PATH | O_CLOEXEC);
@@ -382,7 +315,7 @@ landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
 				continue;
 			return fail(err, errlen, read_only[i]);
 		}
-		if (rule_add_fd(ruleset, fd, LL_READ, handled) != 0) {
+		if (landlock_allow(ruleset, fd, LL_READ, handled) != 0) {
 			fail(err, errlen, read_only[i]);
 			close(fd);
 			return -1;
@@ -391,13 +324,18 @@ landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
 	}
 	return 0;
 }
-#endif
 
+/*
+ * Every file-system right this ABI knows is handled, so it is denied
+ * unless a rule grants it.  TCP bind/connect are not handled: PostgreSQL
+ * may be on any host and port.  Abstract unix sockets are not scoped
+ * either (PostgreSQL can listen on one); signals are, as the broker
+ * signals nobody.
+ */
 static int
 landlock_restrict(int store_fd, char *err, size_t errlen)
 {
-#ifdef SYS_landlock_create_ruleset
-	struct ll_ruleset_attr attr;
+	uint64_t handled;
 	int abi, fd;
 
 	if ((abi = landlock_abi()) == 0) {
@@ -406,43 +344,15 @@ landlock_restrict(int store_fd, char *err, size_t errlen)
 		    "from files");
 		return 0;
 	}
-	/*
-	 * Every file-system right this code knows about is handled, so it
-	 * is denied unless a rule grants it.  TCP bind/connect (ABI 4) are
-	 * not handled: PostgreSQL may be on any host and port.  Abstract
-	 * unix sockets are not scoped either (PostgreSQL can listen on
-	 * one); signals are, as the broker signals nobody.
-	 */
-	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = LL_FS_V1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LL_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LL_FS_TRUNCATE;
-	if (abi >= 5)
-		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
-	if (abi >= 6)
-		attr.scoped = LL_SCOPE_SIGNAL;
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
-	    0U);
-	if (fd < 0)
+	handled = landlock_fs_rights(abi);
+	if ((fd = landlock_ruleset(abi, handled, 0, LL_SCOPE_SIGNAL)) < 0)
 		return fail(err, errlen, "landlock_create_ruleset");
-	if (landlock_rules(fd, store_fd, attr.handled_access_fs, err,
-	    errlen) != 0) {
+	if (landlock_rules(fd, store_fd, handled, err, errlen) != 0) {
 		close(fd);
 		return -1;
 	}
-	if (syscall(SYS_landlock_restrict_self, fd, 0U) != 0) {
-		fail(err, errlen, "landlock_restrict_self");
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	moat_log_debug("broker sandbox: Landlock ABI %d in force", abi);
-#else
-	(void)store_fd;
-	moat_log_info("broker sandbox: built without Landlock");
-#endif
+	if (landlock_enforce(fd) != 0)
+		return fail(err, errlen, "landlock_restrict_self");
 	return 0;
 }
 

@@ -50,6 +50,7 @@
 #include <moat/log.h>
 
 #include "core/log_internal.h"
+#include "process/landlock.h"
 #include "process/sandbox.h"
 #include "process/sigsys_debug.h"
 
@@ -295,76 +296,25 @@ filter_build(const struct moat_config *cfg, const struct moat_app *app,
 /* --- Landlock --------------------------------------------------------------- */
 
 /*
- * The uapi, spelled out: the build machine's headers may predate the
- * running kernel, and the rights to handle depend on the running kernel's
- * ABI version.
+ * Every right this ABI knows is handled and no rule grants any: no file
+ * access, no TCP bind or connect, no abstract sockets or signals outside
+ * the sandbox.
  */
-struct ll_ruleset_attr {
-	uint64_t	handled_access_fs;
-	uint64_t	handled_access_net;
-	uint64_t	scoped;
-};
-
-#define LL_CREATE_RULESET_VERSION	(1U << 0)
-#define LL_FS_V1		((1ULL << 13) - 1)	/* execute .. make_sym */
-#define LL_FS_REFER		(1ULL << 13)		/* ABI 2 */
-#define LL_FS_TRUNCATE		(1ULL << 14)		/* ABI 3 */
-#define LL_FS_IOCTL_DEV		(1ULL << 15)		/* ABI 5 */
-#define LL_NET_TCP		((1ULL << 0) | (1ULL << 1))	/* ABI 4 */
-#define LL_SCOPE_ALL		((1ULL << 0) | (1ULL << 1))	/* ABI 6 */
-
-/* The kernel's Landlock ABI version, or 0 if it has none. */
-static int
-landlock_abi(void)
-{
-#ifdef SYS_landlock_create_ruleset
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LL_CREATE_RULESET_VERSION);
-
-	return v > 0 ? (int)v : 0;
-#else
-	return 0;
-#endif
-}
-
 static int
 landlock_restrict(char *err, size_t errlen)
 {
-#ifdef SYS_landlock_create_ruleset
-	struct ll_ruleset_attr attr;
 	int abi, fd;
 
 	if ((abi = landlock_abi()) == 0) {
 		moat_log_debug("sandbox: no Landlock in this kernel");
 		return 0;
 	}
-	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = LL_FS_V1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LL_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LL_FS_TRUNCATE;
-	if (abi >= 4)
-		attr.handled_access_net = LL_NET_TCP;
-	if (abi >= 5)
-		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
-	if (abi >= 6)
-		attr.scoped = LL_SCOPE_ALL;
-	/* No rules: every handled right is denied everywhere. */
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
-	    0U);
+	fd = landlock_ruleset(abi, landlock_fs_rights(abi), LL_NET_TCP,
+	    LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL);
 	if (fd < 0)
 		return fail(err, errlen, "landlock_create_ruleset");
-	if (syscall(SYS_landlock_restrict_self, fd, 0U) != 0) {
-		fail(err, errlen, "landlock_restrict_self");
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	moat_log_debug("sandbox: Landlock ABI %d in force", abi);
-#else
-	moat_log_debug("sandbox: built without Landlock");
-#endif
+	if (landlock_enforce(fd) != 0)
+		return fail(err, errlen, "landlock_restrict_self");
 	return 0;
 }
 
