@@ -40,6 +40,7 @@ struct broker {
 	struct broker_secrets		 secrets;
 	int				 ctl_fd;
 	int				 store_fd;
+	unsigned long long		 store_used;	/* bytes, for the quota */
 	struct channel			*ch[BROKER_MAX_CHANNELS];
 	size_t				 nch;
 	unsigned char			 frame[PROTO_MAX_FRAME];
@@ -96,6 +97,8 @@ broker_start(struct broker *b)
 	    (b->store_fd = store_open_dir(b->secrets.file_store, err,
 	    sizeof(err))) < 0)
 		broker_fail(b, err);
+	if (store_usage(b->store_fd, &b->store_used) != 0)
+		broker_fail(b, "cannot measure the file store");
 	/* Prepare the whole catalogue once now, so an error stops start-up. */
 	if (db_connect(&probe, b->secrets.database, &b->cat, err,
 	    sizeof(err)) != 0)
@@ -252,8 +255,10 @@ db_finished(struct broker *b, struct channel *ch)
 {
 	struct proto_writer *w = &ch->rows;
 
-	if (ch->file_op == FILE_OP_STORE && ch->db.failed)
+	if (ch->file_op == FILE_OP_STORE && ch->db.failed) {
+		b->store_used -= store_size(b->store_fd, ch->file_name);
 		store_remove(b->store_fd, ch->file_name);
+	}
 	if (ch->file_op == FILE_OP_OPEN && !ch->db.failed)
 		return reply_file(b, ch);
 
@@ -296,19 +301,29 @@ channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
 static int
 store_content(struct broker *b, struct channel *ch)
 {
-	const char *why;
+	unsigned long long quota = b->cfg->store_quota_bytes;
+	const char *why, *state = "58030";	/* io_error */
+	size_t max = b->cfg->limits.max_file_bytes;
 	int rc;
 
-	rc = store_put(b->store_fd, ch->file_in, b->cfg->limits.max_file_bytes,
-	    ch->file_name, &why);
+	/* Never past the quota: the file may be at most what is left. */
+	if (quota != 0 && quota - (b->store_used < quota ? b->store_used :
+	    quota) < max)
+		max = (size_t)(quota - (b->store_used < quota ? b->store_used :
+		    quota));
+	rc = store_put(b->store_fd, ch->file_in, max, ch->file_name, &why);
 	close(ch->file_in);
 	ch->file_in = -1;
-	if (rc == 0)
+	if (rc == 0) {
+		b->store_used += store_size(b->store_fd, ch->file_name);
 		return 0;
-	moat_log_warn("broker: worker %ld: file not stored: %s",
-	    (long)ch->worker_pid, why);
-	return reply_fail(b, ch, strcmp(why, "file larger than allowed") == 0 ?
-	    "54000" : "58030") == 0 ? 1 : -1;
+	}
+	if (strcmp(why, "file larger than allowed") == 0)
+		state = max < b->cfg->limits.max_file_bytes ? "53100" : "54000";
+	moat_log_warn("broker: worker %ld: file not stored: %s%s",
+	    (long)ch->worker_pid, why, strcmp(state, "53100") == 0 ?
+	    " (store quota reached)" : "");
+	return reply_fail(b, ch, state) == 0 ? 1 : -1;
 }
 
 static int

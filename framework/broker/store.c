@@ -1,6 +1,7 @@
 /*
  * store.c - the broker's file store (see store.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -28,6 +29,40 @@ store_open_dir(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "file store %s: %s", path,
 		    strerror(errno));
 	return fd;
+}
+
+int
+store_usage(int dir_fd, unsigned long long *bytes)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int fd;
+
+	*bytes = 0;
+	if ((fd = dup(dir_fd)) < 0 || (dir = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL)
+		if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			*bytes += (unsigned long long)st.st_size;
+	closedir(dir);
+	return 0;
+}
+
+unsigned long long
+store_size(int dir_fd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	return (unsigned long long)st.st_size;
 }
 
 /* Exactly what store_put() makes: 32 lower-case hex digits. */

@@ -16,6 +16,9 @@
 /* Open (creating it 0700 if missing) the store directory; -1 on error. */
 int	store_open_dir(const char *path, char *err, size_t errlen);
 
+/* Bytes in the store's files now (at start-up, for the quota). */
+int	store_usage(int dir_fd, unsigned long long *bytes);
+
 /*
  * Copy everything readable from content_fd (at most max bytes) into a new
  * file with a fresh name, written to name (STORE_NAME_LEN + 1 bytes).
@@ -23,6 +26,9 @@ int	store_open_dir(const char *path, char *err, size_t errlen);
  */
 int	store_put(int dir_fd, int content_fd, size_t max, char *name,
 	    const char **why);
+
+/* The size of a stored file, 0 if there is none. */
+unsigned long long store_size(int dir_fd, const char *name);
 
 /* Open a stored file for reading; -1 with *why if name is not one. */
 int	store_open(int dir_fd, const char *name, const char **why);

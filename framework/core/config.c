@@ -105,6 +105,8 @@ static const struct config_key config_keys[] = {
 	{ "catalogue", KEY_PATH, CFG(catalogue), 0, 0, 0, false },
 	{ "broker_secrets", KEY_PATH, CFG(broker_secrets), 0, 0, 0, false },
 	{ "broker_user", KEY_NAME, CFG(broker_user), 0, 0, 0, false },
+	{ "store_quota_bytes", KEY_SIZE, CFG(store_quota_bytes), 0,
+	    1024 * 1024 * GiB, 1 * GiB, false },
 };
 
 /* String keys that have a default; the other strings stay NULL. */

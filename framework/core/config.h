@@ -40,6 +40,7 @@ struct moat_config {
 	char			*catalogue;	/* statement catalogue: broker */
 	char			*broker_secrets;	/* read by the broker only */
 	char			*broker_user;	/* the broker runs as this user */
+	size_t			 store_quota_bytes;	/* file store; 0: none */
 };
 
 /* Fill in every default; string keys become NULL. */

@@ -54,7 +54,8 @@ cleanup_db() {
 IT_APP="$MOAT_BUILDDIR/tests/integration/broker-app"
 IT_WORKERS=3
 IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/broker.catalogue
-broker_secrets = $SECRETS_DIR/broker.secrets"
+broker_secrets = $SECRETS_DIR/broker.secrets
+store_quota_bytes = 64"
 it_setup
 trap cleanup_db EXIT
 
@@ -103,6 +104,12 @@ case "$stored" in
 esac
 it_check "the stored file is private to the broker" 600 "$(stat -c %a "$STORE/$stored")"
 it_check "an unknown file is a clean failure" "db failed 02000" "$(it_curl /files/99)"
+it_check "an upload past the store quota is refused" "db failed 53100" \
+	"$(head -c 100 /dev/zero | it_curl /files --data-binary @- -H 'Content-Type: application/octet-stream')"
+it_check "an upload within the quota is stored" 2 \
+	"$(head -c 40 /dev/zero | it_curl /files --data-binary @- -H 'Content-Type: application/octet-stream')"
+it_check "the quota counts what is stored" "db failed 53100" \
+	"$(head -c 20 /dev/zero | it_curl /files --data-binary @- -H 'Content-Type: application/octet-stream')"
 ln -s /etc/passwd "$STORE/0123456789abcdef0123456789abcdef"
 psql_it >/dev/null <<SQL
 INSERT INTO it_files (id, title, stored) VALUES
