@@ -12,14 +12,60 @@
 
 #include "broker/db.h"
 
+/*
+ * Prepare every statement in one round trip (pipeline mode), so that a
+ * new worker's channel costs the broker's loop one exchange with the
+ * server, not one per statement.
+ */
+static int
+prepare_all(struct db_conn *db, const struct catalogue *cat, char *err,
+    size_t errlen)
+{
+	PGresult *res;
+	size_t i, done = 0;
+	int rc = 0;
+
+	if (PQenterPipelineMode(db->pg) != 1)
+		return -1;
+	for (i = 0; i < cat->count; i++)
+		if (PQsendPrepare(db->pg, cat->stmts[i].name, cat->stmts[i].sql,
+		    (int)cat->stmts[i].nparams, NULL) != 1)
+			return -1;
+	if (PQpipelineSync(db->pg) != 1)
+		return -1;
+	/* One result per statement (each followed by NULL), then the sync. */
+	for (;;) {
+		if ((res = PQgetResult(db->pg)) == NULL) {
+			if (PQstatus(db->pg) == CONNECTION_BAD)
+				return -1;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0 &&
+		    done < cat->count) {
+			snprintf(err, errlen, "statement %s (catalogue line "
+			    "%u): %s", cat->stmts[done].name,
+			    cat->stmts[done].line,
+			    PQresultErrorMessage(res));
+			rc = -1;
+		}
+		PQclear(res);
+		done++;
+	}
+	if (PQexitPipelineMode(db->pg) != 1 && rc == 0)
+		rc = -1;
+	return rc;
+}
+
 int
 db_connect(struct db_conn *db, const char *conninfo,
     const struct catalogue *cat, char *err, size_t errlen)
 {
-	PGresult *res;
-	size_t i;
-
 	memset(db, 0, sizeof(*db));
+	err[0] = '\0';
 	db->pg = PQconnectdb(conninfo);
 	if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
 		snprintf(err, errlen, "database: %s", db->pg != NULL ?
@@ -27,18 +73,12 @@ db_connect(struct db_conn *db, const char *conninfo,
 		db_close(db);
 		return -1;
 	}
-	for (i = 0; i < cat->count; i++) {
-		res = PQprepare(db->pg, cat->stmts[i].name, cat->stmts[i].sql,
-		    (int)cat->stmts[i].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			snprintf(err, errlen, "statement %s (catalogue line "
-			    "%u): %s", cat->stmts[i].name, cat->stmts[i].line,
+	if (prepare_all(db, cat, err, errlen) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "database: %s",
 			    PQerrorMessage(db->pg));
-			PQclear(res);
-			db_close(db);
-			return -1;
-		}
-		PQclear(res);
+		db_close(db);
+		return -1;
 	}
 	if (PQsetnonblocking(db->pg, 1) != 0) {
 		snprintf(err, errlen, "database: cannot go non-blocking");
