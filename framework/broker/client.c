@@ -4,9 +4,9 @@
  * Each worker has one channel and handles one request at a time, so a
  * call is a plain send and a blocking receive; the request timeout bounds
  * a broker that never answers.  The broker learns that a request began
- * only when the first statement of that request is sent (REQUEST_BEGIN
- * travels in front of it, one-way), so pages that touch no data cost no
- * broker round trip at all.
+ * only from the first statement of that request (PROTO_FLAG_BEGIN on its
+ * frame), so pages that touch no data cost the broker nothing, and those
+ * that do cost one exchange per statement or batch.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -231,12 +231,12 @@ begin_call(uint16_t op)
 {
 	if (channel < 0 || lost)
 		return -1;
+	proto_writer_begin(&tx, op, ++next_seq);
 	if (!in_request) {
-		if (send_oneway(PROTO_OP_REQUEST_BEGIN) != 0)
-			return -1;
+		/* The request begins with this frame: no message of its own. */
+		proto_writer_flags(&tx, PROTO_FLAG_BEGIN);
 		in_request = true;
 	}
-	proto_writer_begin(&tx, op, ++next_seq);
 	return 0;
 }
 

@@ -288,6 +288,16 @@ dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
 	ctx->has_reply = false;
 	if (proto_reader_init(&r, msg, len) != 0)
 		return violation(ch, "malformed frame (%zu bytes)", len);
+	if (r.hdr.flags & PROTO_FLAG_BEGIN) {
+		/* The frame also begins a request: as REQUEST_BEGIN would. */
+		if (ch->state != CH_IDLE || (r.hdr.op != PROTO_OP_STMT &&
+		    r.hdr.op != PROTO_OP_BATCH &&
+		    r.hdr.op != PROTO_OP_FILE_STORE &&
+		    r.hdr.op != PROTO_OP_FILE_OPEN))
+			return violation(ch, "begin flag on op %u in state %s",
+			    r.hdr.op, channel_state_name(ch->state));
+		ch->state = CH_REQUEST;
+	}
 	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++) {
 		if (op_rules[i].op != r.hdr.op)
 			continue;

@@ -96,6 +96,12 @@ proto_writer_begin(struct proto_writer *w, uint16_t op, uint32_t seq)
 	w->failed = false;
 }
 
+void
+proto_writer_flags(struct proto_writer *w, uint16_t flags)
+{
+	put_be16(w->buf + 6, flags);
+}
+
 /*
  * Claim n more bytes of the frame.  The first overflow fails the writer
  * for good, so a caller may put every field and check once at the end.
@@ -216,11 +222,11 @@ proto_reader_init(struct proto_reader *r, const unsigned char *msg,
 		return -1;
 	if (get_be32(msg) != len - PROTO_HEADER_LEN)
 		return -1;
-	if (get_be16(msg + 6) != 0)
+	if ((get_be16(msg + 6) & ~PROTO_FLAGS_KNOWN) != 0)
 		return -1;
 	r->hdr.length = get_be32(msg);
 	r->hdr.op = get_be16(msg + 4);
-	r->hdr.flags = 0;
+	r->hdr.flags = get_be16(msg + 6);
 	r->hdr.seq = get_be32(msg + 8);
 	r->len = len;
 	r->off = PROTO_HEADER_LEN;
@@ -346,7 +352,7 @@ frame_ready(const struct proto_writer *w)
 	    w->len > PROTO_MAX_FRAME)
 		return false;
 	return get_be32(w->buf) == w->len - PROTO_HEADER_LEN &&
-	    get_be16(w->buf + 6) == 0;
+	    (get_be16(w->buf + 6) & ~PROTO_FLAGS_KNOWN) == 0;
 }
 
 int

@@ -10,7 +10,7 @@
  *
  *   u32 length   payload bytes after the header (big-endian)
  *   u16 op       enum proto_op
- *   u16 flags    must be 0
+ *   u16 flags    0, or PROTO_FLAG_BEGIN; any other bit is refused
  *   u32 seq      chosen by the worker; a reply carries the request's seq
  *
  * Field: u8 type, then
@@ -34,6 +34,14 @@
 #include <sys/types.h>
 
 #define PROTO_HEADER_LEN	12
+
+/*
+ * On the first statement (STMT, BATCH, FILE_*) of a request: the request
+ * begins with it.  It saves the separate REQUEST_BEGIN message, and with
+ * it one wake-up of the broker per request.
+ */
+#define PROTO_FLAG_BEGIN	0x0001
+#define PROTO_FLAGS_KNOWN	PROTO_FLAG_BEGIN
 #define PROTO_MAX_FRAME		(256 * 1024)	/* header included */
 #define PROTO_MAX_PAYLOAD	(PROTO_MAX_FRAME - PROTO_HEADER_LEN)
 
@@ -81,6 +89,8 @@ struct proto_writer {
 };
 
 void	proto_writer_begin(struct proto_writer *w, uint16_t op, uint32_t seq);
+/* Set the header's flags (PROTO_FLAG_*). */
+void	proto_writer_flags(struct proto_writer *w, uint16_t flags);
 void	proto_put_null(struct proto_writer *w);
 void	proto_put_bool(struct proto_writer *w, bool v);
 void	proto_put_i64(struct proto_writer *w, int64_t v);
@@ -100,7 +110,8 @@ struct proto_reader {
 
 /*
  * Check the header of a whole message of len bytes: length field equal to
- * len - PROTO_HEADER_LEN, flags 0, len within PROTO_MAX_FRAME.  0 or -1.
+ * len - PROTO_HEADER_LEN, no unknown flag, len within PROTO_MAX_FRAME.
+ * 0 or -1.
  */
 int	proto_reader_init(struct proto_reader *r, const unsigned char *msg,
 	    size_t len);

@@ -114,8 +114,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	CHECK(size >= PROTO_HEADER_LEN && size <= PROTO_MAX_FRAME);
-	CHECK(r.hdr.length == size - PROTO_HEADER_LEN && r.hdr.flags == 0);
+	CHECK(r.hdr.length == size - PROTO_HEADER_LEN &&
+	    (r.hdr.flags & ~PROTO_FLAGS_KNOWN) == 0);
 	proto_writer_begin(&w, r.hdr.op, r.hdr.seq);
+	proto_writer_flags(&w, r.hdr.flags);
 
 	while ((t = proto_peek_type(&r)) != -1) {
 		CHECK(t >= 0 && t <= 255);

@@ -251,6 +251,33 @@ test_batches_and_files(void)
 }
 
 static void
+test_begin_flag(void)
+{
+	/* A statement that begins its request, from idle. */
+	channel_in(CH_IDLE, 0, ROLE_USER);
+	proto_writer_begin(&w, PROTO_OP_STMT, 11);
+	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
+	proto_put_text(&w, "note_add", 8);
+	proto_put_text(&w, "t", 1);
+	proto_put_bool(&w, false);
+	CU_ASSERT_EQUAL(run(-1, NULL), 0);
+	CU_ASSERT_EQUAL(ch->state, CH_DB);
+	/* Not while a request is already open, and not on other ops. */
+	channel_in(CH_REQUEST, 0, ROLE_USER);
+	proto_writer_begin(&w, PROTO_OP_STMT, 12);
+	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
+	proto_put_text(&w, "note_add", 8);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "begin flag on op 4 in state "
+	    "request");
+	channel_in(CH_IDLE, 0, ROLE_USER);
+	proto_writer_begin(&w, PROTO_OP_PING, 13);
+	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "begin flag on op 8 in state idle");
+}
+
+static void
 test_malformed(void)
 {
 	static const unsigned char short_frame[] = { 0, 0, 0 };
@@ -279,6 +306,7 @@ register_dispatch_tests(void)
 		{ "statement calls checked", test_statement_checks },
 		{ "identity comes from the channel", test_identity_from_channel },
 		{ "batches and file ops", test_batches_and_files },
+		{ "begin flag", test_begin_flag },
 		{ "malformed frames", test_malformed },
 	};
 

@@ -533,7 +533,9 @@ test_length_mismatch(void)
 static void
 test_flags_nonzero(void)
 {
-	static const uint16_t flags[] = { 0x0001, 0x0100, 0x8000, 0xffff };
+	/* Only PROTO_FLAG_BEGIN is known; every other bit is refused. */
+	static const uint16_t flags[] = { 0x0002, 0x0003, 0x0100, 0x8000,
+	    0xffff };
 	struct proto_reader r;
 	size_t i, len;
 
@@ -542,6 +544,9 @@ test_flags_nonzero(void)
 		CU_ASSERT_EQUAL(proto_reader_init(&r, msg, len), -1);
 		CU_ASSERT_EQUAL(proto_reader_end(&r), -1);
 	}
+	len = mk_len(msg, 0, PROTO_OP_STMT, PROTO_FLAG_BEGIN, 1, NULL, 0);
+	CU_ASSERT_EQUAL(proto_reader_init(&r, msg, len), 0);
+	CU_ASSERT_EQUAL(r.hdr.flags, PROTO_FLAG_BEGIN);
 	/* Any op and seq pass: they are the broker's state machine's call. */
 	len = mk_len(msg, 0, 0xffff, 0, 0xffffffff, NULL, 0);
 	CU_ASSERT_EQUAL(proto_reader_init(&r, msg, len), 0);
