@@ -193,6 +193,16 @@ if [ "$(id -u)" = 0 ]; then
 		grep -qaF "$MARKER" "/proc/$w/environ" && leaked=$((leaked + 1))
 	done
 	it_check "no worker holds the database password" 0 "$leaked"
+	# The keys, as the secrets file spells them, are in no worker either.
+	leaked=0
+	for key in session_key data_key; do
+		MARKER=$(sed -n "s/^$key = \(1:\)\{0,1\}//p" "$SECRETS_DIR/broker.secrets")
+		for w in $(pgrep -P "$IT_APP_PID"); do
+			[ "$w" = "$broker" ] && continue
+			[ "$(grep_mem "$w")" -gt 0 ] && leaked=$((leaked + 1))
+		done
+	done
+	it_check "no worker holds the session or data key" 0 "$leaked"
 	it_check "the broker runs as moat-broker" moat-broker "$(ps -o user= -p "$broker" | tr -d ' ')"
 	# A process that is not dumpable has its /proc files owned by root.
 	it_check "the broker is not dumpable" root "$(stat -c %U "/proc/$broker/status")"
