@@ -127,6 +127,17 @@ send_reply(struct channel *ch, struct proto_writer *w)
 	return 0;
 }
 
+/* Remove the file this channel just stored, and give back its quota. */
+static void
+store_drop(struct broker *b, struct channel *ch)
+{
+	unsigned long long size = store_size(b->store_fd, ch->file_name);
+
+	b->store_used -= size < b->store_used ? size : b->store_used;
+	store_remove(b->store_fd, ch->file_name);
+	ch->file_name[0] = '\0';
+}
+
 static void
 channel_close(struct broker *b, size_t i, bool violation)
 {
@@ -143,6 +154,10 @@ channel_close(struct broker *b, size_t i, bool violation)
 		if (proto_writer_finish(w) == 0)
 			proto_send(b->ctl_fd, w, -1);
 	}
+	/* A stored file whose statement never ran or finished: drop it. */
+	if (ch->state == CH_DB && ch->file_op == FILE_OP_STORE &&
+	    ch->file_name[0] != '\0')
+		store_drop(b, ch);
 	db_close(&ch->db);
 	if (ch->file_in >= 0)
 		close(ch->file_in);
@@ -255,10 +270,8 @@ db_finished(struct broker *b, struct channel *ch)
 {
 	struct proto_writer *w = &ch->rows;
 
-	if (ch->file_op == FILE_OP_STORE && ch->db.failed) {
-		b->store_used -= store_size(b->store_fd, ch->file_name);
-		store_remove(b->store_fd, ch->file_name);
-	}
+	if (ch->file_op == FILE_OP_STORE && ch->db.failed)
+		store_drop(b, ch);
 	if (ch->file_op == FILE_OP_OPEN && !ch->db.failed)
 		return reply_file(b, ch);
 

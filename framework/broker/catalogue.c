@@ -364,6 +364,29 @@ catalogue_parse(struct catalogue *c, const char *name, const char *text,
 	return 0;
 }
 
+/*
+ * Encryption at rest is not in this release.  A catalogue that asks for
+ * it is refused rather than run with the column stored in plaintext.
+ */
+static int
+refuse_sensitive(const struct catalogue *c, const char *path, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < c->count; i++) {
+		if (c->stmts[i].nsensitive == 0)
+			continue;
+		snprintf(err, errlen, "%s:%u: statement %s: sensitive columns "
+		    "need encryption at rest, which this release does not "
+		    "have yet; refusing to store %s in plaintext", path,
+		    c->stmts[i].line, c->stmts[i].name,
+		    c->stmts[i].sensitive[0]);
+		return -1;
+	}
+	return 0;
+}
+
 int
 catalogue_load(struct catalogue *c, const char *path, char *err,
     size_t errlen)
@@ -394,6 +417,8 @@ catalogue_load(struct catalogue *c, const char *path, char *err,
 	close(fd);
 	rc = catalogue_parse(c, path, text, (size_t)n, err, errlen);
 	free(text);
+	if (rc == 0 && (rc = refuse_sensitive(c, path, err, errlen)) != 0)
+		catalogue_free(c);
 	return rc;
 }
 

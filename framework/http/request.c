@@ -217,7 +217,7 @@ request_from_params(struct moat_request *req, struct arena *a,
     const char **why)
 {
 	const struct param *cookie;
-	int rc;
+	int rc = 0;
 
 	memset(req, 0, sizeof(*req));
 	req->arena = a;
@@ -225,12 +225,17 @@ request_from_params(struct moat_request *req, struct arena *a,
 	memcpy(req->incident, incident, sizeof(req->incident));
 	for (; envp != NULL && *envp != NULL; envp++)
 		if ((rc = take_param(req, *envp, why)) != 0)
-			return rc;
+			break;
+	/* Whatever failed, the error page and the log need a method. */
 	if (req->method == NULL || !http_is_method(req->method)) {
 		req->method = "GET";
-		*why = "bad request method";
-		return 400;
+		if (rc == 0) {
+			*why = "bad request method";
+			rc = 400;
+		}
 	}
+	if (rc != 0)
+		return rc;
 	if (req->remote_addr == NULL)
 		req->remote_addr = "";
 	if ((rc = parse_target(req, why)) != 0)

@@ -128,6 +128,14 @@ broker_link_hand_over(struct broker_link *bl, int broker_end, pid_t pid)
 	return rc;
 }
 
+void
+broker_link_close(struct broker_link *bl)
+{
+	if (bl->ctl_fd >= 0)
+		close(bl->ctl_fd);
+	bl->ctl_fd = -1;
+}
+
 pid_t
 broker_link_violator(struct broker_link *bl)
 {
@@ -137,7 +145,12 @@ broker_link_violator(struct broker_link *bl)
 	ssize_t n;
 
 	n = proto_recv(bl->ctl_fd, frame, NULL);
-	if (n <= 0 || proto_reader_init(&r, frame, (size_t)n) != 0 ||
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN &&
+	    errno != EMSGSIZE && errno != EBADMSG)) {
+		broker_link_close(bl);
+		return 0;
+	}
+	if (n < 0 || proto_reader_init(&r, frame, (size_t)n) != 0 ||
 	    r.hdr.op != PROTO_OP_CTL_VIOLATION ||
 	    proto_get_i64(&r, &pid) != 0 || proto_reader_end(&r) != 0 ||
 	    pid <= 1)

@@ -46,7 +46,13 @@ int	broker_link_channel(int *worker_end, int *broker_end);
 int	broker_link_hand_over(struct broker_link *bl, int broker_end,
 	    pid_t pid);
 
-/* Read one control message: the pid of a worker to replace, or 0. */
+/* Close the control socket (the broker exits when it sees that). */
+void	broker_link_close(struct broker_link *bl);
+
+/*
+ * Read one control message: the pid of a worker to replace, or 0.  When
+ * the broker has gone, the socket is closed so that it stops polling.
+ */
 pid_t	broker_link_violator(struct broker_link *bl);
 
 #endif

@@ -261,8 +261,13 @@ spawn_worker(struct supervisor *s, unsigned int slot)
 		moat_log_error("broker channel: %s", strerror(errno));
 		return -1;
 	}
+	pipefd[0] = pipefd[1] = -1;
 	if (pipe2(pipefd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		moat_log_error("cannot start a worker: %s", strerror(errno));
+		if (pipefd[0] >= 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
 		if (chan >= 0) {
 			close(chan);
 			close(broker_end);
@@ -383,6 +388,7 @@ broker_died(struct supervisor *s, int status)
 	if (s->stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		moat_log_info("broker %ld stopped", (long)s->broker.pid);
 		s->broker.pid = 0;
+		broker_link_close(&s->broker);
 		return;
 	}
 	if (WIFSIGNALED(status))
@@ -395,6 +401,7 @@ broker_died(struct supervisor *s, int status)
 		    (long)s->broker.pid, WEXITSTATUS(status));
 	s->broker.pid = 0;
 	s->exit_status = 1;
+	broker_link_close(&s->broker);
 	begin_stop(s, SIGTERM);
 }
 
@@ -599,10 +606,8 @@ static void
 release_broker(struct supervisor *s)
 {
 	if (s->stopping && s->broker.ctl_fd >= 0 &&
-	    live_children(s) <= (s->broker.pid > 0 ? 1u : 0u)) {
-		close(s->broker.ctl_fd);
-		s->broker.ctl_fd = -1;
-	}
+	    live_children(s) <= (s->broker.pid > 0 ? 1u : 0u))
+		broker_link_close(&s->broker);
 }
 
 static void

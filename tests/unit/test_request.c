@@ -430,6 +430,25 @@ test_header_limits(void)
 	    "HTTP_COOKIE=a=01234567890123456789012");
 	/* A bad cookie header is a 400 from the cookie parser. */
 	FAIL1(400, "cookie without '='", GET, ROOT, "HTTP_COOKIE=abc");
+	/*
+	 * Headers before the method (Apache's order): a limit hit there
+	 * still leaves a method for the error page and the log.
+	 */
+	{
+		struct fixture f;
+
+		fixture_open(&f);
+		CU_ASSERT_EQUAL(RUN(&f, "HTTP_A=1", "HTTP_B=2", "HTTP_C=3",
+		    "HTTP_D=4", "HTTP_E=5", GET, ROOT), 431);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f.req.method);
+		CU_ASSERT_STRING_EQUAL(f.req.method, "GET");
+		fixture_close(&f);
+		fixture_open(&f);
+		CU_ASSERT_EQUAL(RUN(&f, "HTTP_X=" V64 "X",
+		    "REQUEST_METHOD=HEAD", ROOT), 431);
+		CU_ASSERT_STRING_EQUAL(f.req.method, "GET");
+		fixture_close(&f);
+	}
 }
 
 /* 63 bytes: with its '/', a path of exactly the 64-byte cap. */
