@@ -34,6 +34,7 @@ enum key_type {
 	KEY_LOGPATH,	/* absolute path or "-" */
 	KEY_NAME,	/* a user or group name */
 	KEY_PEERS,	/* comma-separated IP addresses */
+	KEY_HOSTS,	/* comma-separated host names and addresses */
 	KEY_UINT,
 	KEY_ULONG,
 	KEY_SIZE,	/* bytes, with an optional k/M/G suffix */
@@ -62,6 +63,11 @@ static const struct config_key config_keys[] = {
 	{ "socket_mode", KEY_MODE, CFG(socket_mode), 0, 0777, 0660, false },
 	{ "socket_group", KEY_NAME, CFG(socket_group), 0, 0, 0, false },
 	{ "fastcgi_peers", KEY_PEERS, CFG(fastcgi_peers), 0, 0, 0, false },
+	/* Host header values served; any other gets 400. */
+	{ "allowed_hosts", KEY_HOSTS, CFG(allowed_hosts), 0, 0, 0, false },
+	/* Strict-Transport-Security max-age on HTTPS responses; 0: none. */
+	{ "hsts_max_age", KEY_UINT, CFG(hsts_max_age), 0, 100000000,
+	    63072000, false },
 	{ "pidfile", KEY_PATH, CFG(pidfile), 0, 0, 0, true },
 	{ "log_file", KEY_LOGPATH, CFG(log_file), 0, 0, 0, false },
 	{ "log_level", KEY_LEVEL, CFG(log_level), 0, 0, MOAT_LOG_INFO, false },
@@ -115,6 +121,7 @@ static const struct {
 	const char	*value;
 } string_defaults[] = {
 	{ CFG(log_file), "-" },
+	{ CFG(allowed_hosts), "localhost, 127.0.0.1, ::1" },
 	{ CFG(worker_user), "moat-worker" },
 	{ CFG(worker_chroot), "/var/empty/moat" },
 	{ CFG(broker_user), "moat-broker" },
@@ -127,7 +134,7 @@ static bool
 key_is_string(enum key_type t)
 {
 	return t == KEY_LISTEN || t == KEY_PATH || t == KEY_LOGPATH ||
-	    t == KEY_NAME || t == KEY_PEERS;
+	    t == KEY_NAME || t == KEY_PEERS || t == KEY_HOSTS;
 }
 
 static void
@@ -365,6 +372,16 @@ valid_peers(const char *s)
 	return true;
 }
 
+static bool
+valid_hosts(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= 'A' && *s <= 'Z') || strchr(".-:[], ", *s) != NULL))
+			return false;
+	return true;
+}
+
 static int
 check_string(struct config_parser *p, const struct config_key *k,
     const char *value)
@@ -398,6 +415,11 @@ check_string(struct config_parser *p, const struct config_key *k,
 		if (!valid_name(value))
 			return parse_error(p, "%s: \"%s\" is not a valid name",
 			    k->name, value);
+		break;
+	case KEY_HOSTS:
+		if (!valid_hosts(value))
+			return parse_error(p, "%s: expected host names or "
+			    "addresses separated by commas", k->name);
 		break;
 	case KEY_PEERS:
 		if (!valid_peers(value))

@@ -24,6 +24,8 @@ struct moat_config {
 	unsigned int		 socket_mode;
 	char			*socket_group;	/* NULL: keep the default */
 	char			*fastcgi_peers;	/* TCP only: allowed peer IPs */
+	char			*allowed_hosts;	/* Host header values served */
+	unsigned int		 hsts_max_age;	/* seconds; 0: no HSTS */
 	char			*pidfile;
 	char			*log_file;	/* "-" is stderr */
 	enum moat_log_level	 log_level;

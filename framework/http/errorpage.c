@@ -89,6 +89,9 @@ errorpage_raw(char *buf, size_t size, int status, const char *incident)
 	out_str(&o, response_reason(status));
 	out_str(&o, "\r\nContent-Type: text/html; charset=utf-8\r\n"
 	    "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+	    "Content-Security-Policy: " RESPONSE_CSP "\r\n"
+	    "Referrer-Policy: " RESPONSE_REFERRER "\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "Content-Length: ");
 	out_uint(&o, b.len);
 	out_str(&o, "\r\n\r\n");

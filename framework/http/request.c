@@ -99,6 +99,7 @@ take_param(struct moat_request *req, const char *param, const char **why)
 		{ "CONTENT_TYPE", offsetof(struct moat_request, content_type) },
 		{ "CONTENT_LENGTH", offsetof(struct moat_request,
 		    content_length) },
+		{ "HTTPS", offsetof(struct moat_request, https) },
 	};
 	const char *eq = strchr(param, '=');
 	size_t i, nlen;

@@ -32,6 +32,7 @@ struct moat_request {
 	const char			*remote_addr;
 	const char			*content_type;
 	const char			*content_length;
+	const char			*https;		/* "on" over TLS */
 	enum body_kind			 body_kind;
 	size_t				 body_len;	/* from CONTENT_LENGTH */
 	const unsigned char		*raw_body;	/* BODY_OTHER only */

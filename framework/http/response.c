@@ -52,6 +52,8 @@ response_init(struct moat_response *res, size_t max_body)
 	res->status = 200;
 	res->content_type[0] = '\0';
 	res->refused = false;
+	res->https = false;
+	res->hsts_max_age = 0;
 	moat_buf_init(&res->headers, RESPONSE_HEADERS_MAX);
 	moat_buf_init(&res->body, max_body);
 }
@@ -208,6 +210,43 @@ moat_response_redirect(struct moat_response *res, int status,
 	return 0;
 }
 
+/* Did the handler set this header itself?  (Names compared without case.) */
+static bool
+has_header(const struct moat_response *res, const char *name)
+{
+	const char *line = moat_buf_cstr(&res->headers), *next;
+	size_t len = strlen(name);
+
+	for (; *line != '\0'; line = next + 2) {
+		if ((next = strstr(line, "\r\n")) == NULL)
+			break;
+		if (strncasecmp(line, name, len) == 0 && line[len] == ':')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Security headers by default; a handler that sets one of them (a page
+ * that must be framed, say) replaces the default instead of doubling it.
+ */
+static void
+default_headers(const struct moat_response *res, struct moat_buf *out)
+{
+	moat_buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
+	if (!has_header(res, "Content-Security-Policy"))
+		moat_buf_puts(out, "Content-Security-Policy: " RESPONSE_CSP
+		    "\r\n");
+	if (!has_header(res, "Referrer-Policy"))
+		moat_buf_puts(out, "Referrer-Policy: " RESPONSE_REFERRER "\r\n");
+	if (!has_header(res, "X-Frame-Options"))
+		moat_buf_puts(out, "X-Frame-Options: DENY\r\n");
+	if (res->https && res->hsts_max_age > 0 &&
+	    !has_header(res, "Strict-Transport-Security"))
+		moat_buf_printf(out, "Strict-Transport-Security: max-age=%u; "
+		    "includeSubDomains\r\n", res->hsts_max_age);
+}
+
 bool
 response_head(const struct moat_response *res, struct moat_buf *out)
 {
@@ -219,7 +258,7 @@ response_head(const struct moat_response *res, struct moat_buf *out)
 	if (res->status != 204 && res->status != 304)
 		moat_buf_printf(out, "Content-Type: %s\r\n"
 		    "Content-Length: %zu\r\n", type, res->body.len);
-	moat_buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
+	default_headers(res, out);
 	moat_buf_append(out, res->headers.data ? res->headers.data : "",
 	    res->headers.len);
 	moat_buf_puts(out, "\r\n");

@@ -19,7 +19,14 @@ struct moat_response {
 	struct moat_buf	 headers;	/* "Name: value\r\n" lines */
 	struct moat_buf	 body;
 	bool		 refused;	/* the handler tried something unsafe */
+	/* Set by the worker before the handler runs. */
+	bool		 https;		/* the request came over TLS */
+	unsigned int	 hsts_max_age;	/* seconds; 0: no HSTS */
 };
+
+/* The defaults every response carries unless the handler set its own. */
+#define RESPONSE_CSP		"default-src 'self'; frame-ancestors 'none'"
+#define RESPONSE_REFERRER	"same-origin"
 
 void	response_init(struct moat_response *res, size_t max_body);
 void	response_reset(struct moat_response *res);

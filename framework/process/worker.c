@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include "core/clock.h"
 #include "core/incident.h"
 #include "http/errorpage.h"
+#include "http/host.h"
 #include "http/request_internal.h"
 #include "http/response_internal.h"
 #include "process/fault.h"
@@ -285,6 +287,14 @@ handle_request(struct worker *w)
 	status = request_from_params(&w->req, &w->arena, &w->cfg->limits,
 	    w->fcgi.envp, w->incident, &why);
 	describe_request(w);
+	w->res.https = w->req.https != NULL && strcasecmp(w->req.https, "on")
+	    == 0;
+	w->res.hsts_max_age = w->cfg->hsts_max_age;
+	if (status == 0 && !host_allowed(w->cfg->allowed_hosts,
+	    moat_request_header(&w->req, "Host"))) {
+		why = "Host header not in allowed_hosts";
+		status = 400;
+	}
 	if (status == 0)
 		status = read_body(w, &why);
 	if (!drain_stdin(w->fcgi.in))

@@ -74,8 +74,15 @@ case "$hdrs" in *evil*) it_fail "no injected header reaches the client" "$hdrs" 
 *) it_pass "no injected header reaches the client" ;; esac
 it_contains "text responses carry a charset" "Content-Type: text/plain; charset=utf-8" \
 	"$(curl -s -D - -o /dev/null "$IT_BASE/" | tr -d '\r')"
-it_contains "responses carry nosniff" "X-Content-Type-Options: nosniff" \
-	"$(curl -s -D - -o /dev/null "$IT_BASE/" | tr -d '\r')"
+hdrs=$(curl -s -D - -o /dev/null "$IT_BASE/" | tr -d '\r')
+it_contains "responses carry nosniff" "X-Content-Type-Options: nosniff" "$hdrs"
+it_contains "responses carry a CSP" "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'" "$hdrs"
+it_contains "responses carry a Referrer-Policy" "Referrer-Policy: same-origin" "$hdrs"
+it_contains "responses forbid framing" "X-Frame-Options: DENY" "$hdrs"
+case "$hdrs" in *Strict-Transport-Security*) it_fail "no HSTS over plain HTTP" ;; *) it_pass "no HSTS over plain HTTP" ;; esac
+case "$hdrs" in *"Server: nginx/"*) it_fail "no version banner" "$hdrs" ;; *) it_pass "no version banner" ;; esac
+it_check "a Host outside allowed_hosts is 400" 400 "$(it_status / -H 'Host: evil.example')"
+it_check "an allowed Host with its port is served" 200 "$(it_status / -H "Host: localhost:$IT_PORT")"
 it_check "large buffered body arrives whole" 102400 "$(it_curl /big | wc -c | tr -d ' ')"
 
 # --- failures become generic pages with an incident id ------------------------

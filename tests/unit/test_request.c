@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/host.h"
 #include "http/request_internal.h"
 #include "unit.h"
 
@@ -688,6 +689,31 @@ test_route_params(void)
 	router_free(&r);
 }
 
+static void
+test_allowed_hosts(void)
+{
+	static const char list[] = "example.com, 127.0.0.1,::1 , .moat.test";
+
+	CU_ASSERT_TRUE(host_allowed(list, "example.com"));
+	CU_ASSERT_TRUE(host_allowed(list, "EXAMPLE.com:8443"));
+	CU_ASSERT_TRUE(host_allowed(list, "127.0.0.1:80"));
+	CU_ASSERT_TRUE(host_allowed(list, "[::1]:8443"));
+	CU_ASSERT_TRUE(host_allowed(list, "[::1]"));
+	CU_ASSERT_TRUE(host_allowed(list, "moat.test"));
+	CU_ASSERT_TRUE(host_allowed(list, "a.b.moat.test"));
+	CU_ASSERT_FALSE(host_allowed(list, "evil.com"));
+	CU_ASSERT_FALSE(host_allowed(list, "example.com.evil.com"));
+	CU_ASSERT_FALSE(host_allowed(list, "xexample.com"));
+	CU_ASSERT_FALSE(host_allowed(list, "evilmoat.test"));
+	CU_ASSERT_FALSE(host_allowed(list, "[::1"));
+	CU_ASSERT_FALSE(host_allowed(list, "[::1]x"));
+	CU_ASSERT_FALSE(host_allowed(list, ""));
+	CU_ASSERT_FALSE(host_allowed(list, ":80"));
+	CU_ASSERT_FALSE(host_allowed(list, NULL));
+	CU_ASSERT_FALSE(host_allowed(NULL, "example.com"));
+	CU_ASSERT_FALSE(host_allowed("", "example.com"));
+}
+
 int
 register_request_tests(void)
 {
@@ -707,6 +733,7 @@ register_request_tests(void)
 		{ "raw body", test_raw_body },
 		{ "duplicates", test_duplicates },
 		{ "route params", test_route_params },
+		{ "allowed hosts", test_allowed_hosts },
 	};
 
 	return unit_add_suite("request", tests, UNIT_NELEM(tests));

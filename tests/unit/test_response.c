@@ -403,6 +403,9 @@ test_head(void)
 	    "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: 0\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "\r\n");
 	CU_ASSERT_TRUE(moat_buf_puts(&res.body, "hello"));
 	CU_ASSERT_EQUAL(moat_response_header(&res, "X-A", "1"), 0);
@@ -410,6 +413,9 @@ test_head(void)
 	    "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: 5\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "X-A: 1\r\n"
 	    "\r\n");
 	CU_ASSERT_EQUAL(moat_response_content_type(&res, "application/json"),
@@ -419,17 +425,26 @@ test_head(void)
 	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Content-Length: 5\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "X-A: 1\r\n"
 	    "\r\n");
 	/* 204 and 304 carry neither Content-Type nor Content-Length. */
 	CU_ASSERT_EQUAL(moat_response_status(&res, 204), 0);
 	expect_head(&res, "Status: 204 No Content\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "X-A: 1\r\n"
 	    "\r\n");
 	CU_ASSERT_EQUAL(moat_response_status(&res, 304), 0);
 	expect_head(&res, "Status: 304 Not Modified\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "X-A: 1\r\n"
 	    "\r\n");
 	/* A status without a reason phrase keeps the separating space. */
@@ -438,8 +453,28 @@ test_head(void)
 	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Content-Length: 5\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "X-A: 1\r\n"
 	    "\r\n");
+	/* A handler's own policy replaces the default; HSTS over TLS only. */
+	CU_ASSERT_EQUAL(moat_response_status(&res, 200), 0);
+	CU_ASSERT_EQUAL(moat_response_header(&res, "Content-Security-Policy",
+	    "default-src 'none'"), 0);
+	res.https = true;
+	res.hsts_max_age = 600;
+	expect_head(&res, "Status: 200 OK\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: 5\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Strict-Transport-Security: max-age=600; includeSubDomains\r\n"
+	    "X-A: 1\r\n"
+	    "Content-Security-Policy: default-src 'none'\r\n"
+	    "\r\n");
+	res.https = false;
 	/* A head buffer that is too small reports failure. */
 	moat_buf_init(&head, 40);
 	CU_ASSERT_FALSE(response_head(&res, &head));
@@ -482,6 +517,9 @@ check_render(int status, const char *want_body)
 	    "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "Cache-Control: no-store\r\n"
 	    "\r\n", status, response_reason(status), strlen(want_body));
 	expect_head(&res, want);
@@ -523,6 +561,9 @@ check_raw(int status, const char *want_body)
 	    "Content-Type: text/html; charset=utf-8\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Cache-Control: no-store\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "X-Frame-Options: DENY\r\n"
 	    "Content-Length: %zu\r\n"
 	    "\r\n", status, response_reason(status), strlen(want_body));
 	CU_ASSERT_EQUAL(n, hlen + strlen(want_body));
