@@ -38,6 +38,7 @@ main(void)
 		register_router_tests,
 		register_sandbox_tests,
 		register_urlencoded_tests,
+		register_validate_tests,
 	};
 	unsigned int failed;
 	size_t i;

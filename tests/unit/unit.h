@@ -22,6 +22,7 @@ int	register_response_tests(void);
 int	register_router_tests(void);
 int	register_sandbox_tests(void);
 int	register_urlencoded_tests(void);
+int	register_validate_tests(void);
 
 /* Add a suite with the given tests; returns 0 or -1. */
 struct unit_test {

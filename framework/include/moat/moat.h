@@ -10,5 +10,6 @@
 #include <moat/log.h>
 #include <moat/request.h>
 #include <moat/response.h>
+#include <moat/validate.h>
 
 #endif
