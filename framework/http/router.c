@@ -286,23 +286,6 @@ router_parse_int(const char *s, long long *out)
 }
 
 static bool
-is_uuid(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
-static bool
 is_slug(const char *s)
 {
 	if (*s == '\0')
@@ -326,7 +309,7 @@ segment_matches(const struct route_seg *rs, const char *seg)
 	case SEG_SLUG:
 		return is_slug(seg);
 	case SEG_UUID:
-		return is_uuid(seg);
+		return http_is_uuid(seg);
 	case SEG_STR:
 		return *seg != '\0';
 	}

@@ -47,4 +47,21 @@ http_is_method(const char *m)
 	return n > 0 && n <= 16;
 }
 
+/* 8-4-4-4-12 hexadecimal digits, either case: a UUID in its text form. */
+static inline bool
+http_is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
 #endif

@@ -13,6 +13,8 @@
 
 #include <moat/validate.h>
 
+#include "http/token.h"
+
 #define WHY_REQUIRED	"is required"
 #define WHY_RULE	"has an invalid field rule"
 #define WHY_SHORT	"is too short"
@@ -374,23 +376,6 @@ url_ok(const char *s)
 	return url_rest_ok(end);
 }
 
-static bool
-uuid_ok(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!is_xdigit((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
 static int
 num(const char *s, size_t n)
 {
@@ -500,7 +485,7 @@ check_typed(const struct moat_field *f, const char *raw,
 		}
 		return 0;
 	case MOAT_FIELD_UUID:
-		if (!uuid_ok(raw)) {
+		if (!http_is_uuid(raw)) {
 			*why = WHY_UUID;
 			return -1;
 		}
