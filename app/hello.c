@@ -62,10 +62,10 @@ echo_form(const struct moat_request *req, struct moat_response *res)
 }
 
 static const struct moat_route routes[] = {
-	{ "GET", "/", home },
-	{ "GET", "/healthz", healthz },
-	{ "GET", "/numbers/{id:int}", show_number },
-	{ "POST", "/echo", echo_form },
+	{ .method = "GET", .pattern = "/", .handler = home },
+	{ .method = "GET", .pattern = "/healthz", .handler = healthz },
+	{ .method = "GET", .pattern = "/numbers/{id:int}", .handler = show_number },
+	{ .method = "POST", .pattern = "/echo", .handler = echo_form },
 };
 
 int

@@ -31,11 +31,11 @@ handler(const struct moat_request *req, struct moat_response *res)
 }
 
 static const struct moat_route routes[] = {
-	{ "GET", "/", handler },
-	{ "GET", "/notes/new", handler },
-	{ "GET", "/notes/{id:int}", handler },
-	{ "POST", "/notes/{id:int}", handler },
-	{ "GET", "/u/{name:slug}/{key:uuid}/{rest:str}", handler },
+	{ .method = "GET", .pattern = "/", .handler = handler },
+	{ .method = "GET", .pattern = "/notes/new", .handler = handler },
+	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = handler },
+	{ .method = "POST", .pattern = "/notes/{id:int}", .handler = handler },
+	{ .method = "GET", .pattern = "/u/{name:slug}/{key:uuid}/{rest:str}", .handler = handler },
 };
 
 static struct router router;

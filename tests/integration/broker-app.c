@@ -309,16 +309,16 @@ hostile(const struct moat_request *req, struct moat_response *res)
 }
 
 static const struct moat_route routes[] = {
-	{ "POST", "/notes", note_add },
-	{ "GET", "/notes/{id:int}", note_get },
-	{ "GET", "/count", count },
-	{ "GET", "/batch", batch },
-	{ "GET", "/slow", slow },
-	{ "GET", "/mine", mine },
-	{ "GET", "/pid", show_pid },
-	{ "POST", "/files", file_add },
-	{ "GET", "/files/{id:int}", file_get },
-	{ "POST", "/hostile/{attack:slug}", hostile },
+	{ .method = "POST", .pattern = "/notes", .handler = note_add },
+	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = note_get },
+	{ .method = "GET", .pattern = "/count", .handler = count },
+	{ .method = "GET", .pattern = "/batch", .handler = batch },
+	{ .method = "GET", .pattern = "/slow", .handler = slow },
+	{ .method = "GET", .pattern = "/mine", .handler = mine },
+	{ .method = "GET", .pattern = "/pid", .handler = show_pid },
+	{ .method = "POST", .pattern = "/files", .handler = file_add },
+	{ .method = "GET", .pattern = "/files/{id:int}", .handler = file_get },
+	{ .method = "POST", .pattern = "/hostile/{attack:slug}", .handler = hostile },
 };
 
 int

@@ -651,7 +651,7 @@ static void
 test_route_params(void)
 {
 	static const struct moat_route routes[] = {
-		{ "GET", "/notes/{id:int}/{slug:str}", dummy_handler },
+		{ .method = "GET", .pattern = "/notes/{id:int}/{slug:str}", .handler = dummy_handler },
 	};
 	struct router r;
 	struct fixture f;

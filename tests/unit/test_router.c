@@ -39,7 +39,7 @@ static void
 expect_compile1(const char *method, const char *pattern, moat_handler h,
     const char *want)
 {
-	struct moat_route rt = { method, pattern, h };
+	struct moat_route rt = { .method = method, .pattern = pattern, .handler = h };
 	struct router r;
 	char err[256] = "";
 
@@ -172,14 +172,14 @@ static void
 test_compile_handler_and_dup(void)
 {
 	static const struct moat_route dup[] = {
-		{ "GET", "/a", H },
-		{ "POST", "/a", H },
-		{ "GET", "/a/{id:int}", H },
-		{ "GET", "/a", H },
+		{ .method = "GET", .pattern = "/a", .handler = H },
+		{ .method = "POST", .pattern = "/a", .handler = H },
+		{ .method = "GET", .pattern = "/a/{id:int}", .handler = H },
+		{ .method = "GET", .pattern = "/a", .handler = H },
 	};
 	static const struct moat_route later_bad[] = {
-		{ "GET", "/a", H },
-		{ "GET", "/b", NULL },
+		{ .method = "GET", .pattern = "/a", .handler = H },
+		{ .method = "GET", .pattern = "/b", .handler = NULL },
 	};
 	struct router r;
 	char err[256];
@@ -427,18 +427,18 @@ enum {
 };
 
 static const struct moat_route table[] = {
-	[R_ROOT] = { "GET", "/", H },
-	[R_NEW] = { "GET", "/notes/new", H },
-	[R_NOTE] = { "GET", "/notes/{id:int}", H },
-	[R_NOTE_STR] = { "GET", "/notes/{name:str}", H },
-	[R_NOTE_POST] = { "POST", "/notes/{id:int}", H },
-	[R_SLUG] = { "GET", "/u/{s:slug}", H },
-	[R_UUID] = { "GET", "/x/{u:uuid}", H },
-	[R_FILES] = { "GET", "/files/{a:str}/{b:int}", H },
-	[R_DELETE] = { "DELETE", "/only-delete", H },
-	[R_PUT_ONLY] = { "PUT", "/put", H },
-	[R_GETX] = { "GETX", "/g", H },
-	[R_GETX_GET] = { "GET", "/g", H },
+	[R_ROOT] = { .method = "GET", .pattern = "/", .handler = H },
+	[R_NEW] = { .method = "GET", .pattern = "/notes/new", .handler = H },
+	[R_NOTE] = { .method = "GET", .pattern = "/notes/{id:int}", .handler = H },
+	[R_NOTE_STR] = { .method = "GET", .pattern = "/notes/{name:str}", .handler = H },
+	[R_NOTE_POST] = { .method = "POST", .pattern = "/notes/{id:int}", .handler = H },
+	[R_SLUG] = { .method = "GET", .pattern = "/u/{s:slug}", .handler = H },
+	[R_UUID] = { .method = "GET", .pattern = "/x/{u:uuid}", .handler = H },
+	[R_FILES] = { .method = "GET", .pattern = "/files/{a:str}/{b:int}", .handler = H },
+	[R_DELETE] = { .method = "DELETE", .pattern = "/only-delete", .handler = H },
+	[R_PUT_ONLY] = { .method = "PUT", .pattern = "/put", .handler = H },
+	[R_GETX] = { .method = "GETX", .pattern = "/g", .handler = H },
+	[R_GETX_GET] = { .method = "GET", .pattern = "/g", .handler = H },
 	[R_DEEP] = { "GET", "/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a"
 	    "/a/a/a/a/a/a/a/a", H },
 };
@@ -553,8 +553,8 @@ static void
 test_match_order(void)
 {
 	static const struct moat_route typed_first[] = {
-		{ "GET", "/t/{s:str}", H },
-		{ "GET", "/t/lit", H },
+		{ .method = "GET", .pattern = "/t/{s:str}", .handler = H },
+		{ .method = "GET", .pattern = "/t/lit", .handler = H },
 	};
 	struct match_fixture f;
 
@@ -569,7 +569,7 @@ static void
 test_match_int(void)
 {
 	static const struct moat_route ints[] = {
-		{ "GET", "/n/{v:int}", H },
+		{ .method = "GET", .pattern = "/n/{v:int}", .handler = H },
 	};
 	static const char *const bad[] = {
 		"/n/9223372036854775808", "/n/-9223372036854775809", "/n/-0",
@@ -677,15 +677,15 @@ static void
 test_match_allow_overflow(void)
 {
 	static const struct moat_route many[] = {
-		{ "AAAAAAAAAAAAAAAA", "/m", H },
-		{ "BBBBBBBBBBBBBBBB", "/m", H },
-		{ "CCCCCCCCCCCCCCCC", "/m", H },
-		{ "DDDDDDDDDDDDDDDD", "/m", H },
-		{ "EEEEEEEEEEEEEEEE", "/m", H },
-		{ "FFFFFFFFFFFFFFFF", "/m", H },
-		{ "GGGGGGGGGGGGGGGG", "/m", H },
-		{ "HHHHHHHHHHHHHHHH", "/m", H },
-		{ "IIIIIIIIIIIIIIII", "/m", H },
+		{ .method = "AAAAAAAAAAAAAAAA", .pattern = "/m", .handler = H },
+		{ .method = "BBBBBBBBBBBBBBBB", .pattern = "/m", .handler = H },
+		{ .method = "CCCCCCCCCCCCCCCC", .pattern = "/m", .handler = H },
+		{ .method = "DDDDDDDDDDDDDDDD", .pattern = "/m", .handler = H },
+		{ .method = "EEEEEEEEEEEEEEEE", .pattern = "/m", .handler = H },
+		{ .method = "FFFFFFFFFFFFFFFF", .pattern = "/m", .handler = H },
+		{ .method = "GGGGGGGGGGGGGGGG", .pattern = "/m", .handler = H },
+		{ .method = "HHHHHHHHHHHHHHHH", .pattern = "/m", .handler = H },
+		{ .method = "IIIIIIIIIIIIIIII", .pattern = "/m", .handler = H },
 	};
 	struct match_fixture f;
 

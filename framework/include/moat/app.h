@@ -13,6 +13,7 @@
 
 #include <moat/request.h>
 #include <moat/response.h>
+#include <moat/validate.h>
 
 /**
  * A request handler.  Return 0 when the response is complete.  Any other
@@ -30,10 +31,26 @@ typedef int (*moat_handler)(const struct moat_request *req,
  * answers HEAD.
  */
 struct moat_route {
-	const char	*method;
-	const char	*pattern;
-	moat_handler	 handler;
+	const char		*method;
+	const char		*pattern;
+	moat_handler		 handler;
+	/*
+	 * The query (GET, HEAD) or form (other methods) fields the handler
+	 * reads.  Each is checked before the handler runs, a failure gives
+	 * 400 naming the field, and fields not listed here are dropped.
+	 */
+	const struct moat_field	*fields;
+	size_t			 nfields;
+	unsigned		 flags;		/* MOAT_ROUTE_* */
 };
+
+/*
+ * An unsafe method (anything but GET, HEAD, OPTIONS) on a route that
+ * uses a session needs the session's CSRF token (moat/session.h).  Set
+ * this on a route that is not called by browsers (a webhook, say) to
+ * skip that check; the Origin check still applies.
+ */
+#define MOAT_ROUTE_CSRF_EXEMPT	0x0001
 
 /**
  * The application: its name (for logs), its routes and what its handlers
