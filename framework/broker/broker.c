@@ -23,12 +23,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <moat/log.h>
 
+#include "broker/auth.h"
 #include "broker/broker.h"
 #include "broker/broker_sandbox.h"
 #include "broker/catalogue.h"
 #include "broker/dispatch.h"
+#include "broker/hashpool.h"
 #include "broker/secrets.h"
 #include "broker/store.h"
 
@@ -38,6 +42,8 @@ struct broker {
 	const struct moat_config	*cfg;
 	struct catalogue		 cat;
 	struct broker_secrets		 secrets;
+	struct auth_env			 auth;
+	struct hashpool			*pool;		/* scrypt threads */
 	int				 ctl_fd;
 	int				 store_fd;
 	unsigned long long		 store_used;	/* bytes, for the quota */
@@ -47,8 +53,8 @@ struct broker {
 	struct proto_writer		 reply;
 };
 
-static int
-drop_privileges(const char *user, char *err, size_t errlen)
+int
+broker_drop_privileges(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw;
 
@@ -75,7 +81,29 @@ broker_fail(struct broker *b, const char *err)
 {
 	moat_log_error("broker: %s", err);
 	secrets_wipe(&b->secrets);
+	auth_env_wipe(&b->auth);
 	_exit(BROKER_EXIT_STARTUP);
+}
+
+/*
+ * Sessions and accounts: derive their keys, and start the hashing
+ * threads now, before the sandbox, which allows no new threads.
+ */
+static int
+auth_start(struct broker *b, char *err, size_t errlen)
+{
+	struct passwd_policy pol = { .params = { b->cfg->scrypt_log2_n,
+	    b->cfg->scrypt_r, b->cfg->scrypt_p } };
+
+	if (passwd_policy_check(&pol, err, errlen) != 0)
+		return -1;
+	if (auth_env_init(&b->auth, b->cfg, b->secrets.session_key) != 0) {
+		snprintf(err, errlen, "libsodium does not initialise");
+		return -1;
+	}
+	b->pool = hashpool_create(b->cfg->hash_workers, b->cfg->hash_queue,
+	    &pol, err, errlen);
+	return b->pool != NULL ? 0 : -1;
 }
 
 /* Everything that can go wrong at start-up goes wrong here. */
@@ -91,7 +119,8 @@ broker_start(struct broker *b)
 	/* The catalogue is the application's, not a secret: it is read
 	 * with the supervisor's rights, like the app's other files. */
 	if (catalogue_load(&b->cat, b->cfg->catalogue, err, sizeof(err)) != 0 ||
-	    drop_privileges(b->cfg->broker_user, err, sizeof(err)) != 0 ||
+	    broker_drop_privileges(b->cfg->broker_user, err,
+	    sizeof(err)) != 0 ||
 	    secrets_load(&b->secrets, b->cfg->broker_secrets, err,
 	    sizeof(err)) != 0 ||
 	    (b->store_fd = store_open_dir(b->secrets.file_store, err,
@@ -104,6 +133,8 @@ broker_start(struct broker *b)
 	    sizeof(err)) != 0)
 		broker_fail(b, err);
 	db_close(&probe);
+	if (auth_start(b, err, sizeof(err)) != 0)
+		broker_fail(b, err);
 	/* Last: the probe has loaded what libpq loads lazily. */
 	if (broker_sandbox_enter(b->secrets.file_store, b->cfg->sandbox_debug,
 	    err, sizeof(err)) != 0)
@@ -159,6 +190,8 @@ channel_close(struct broker *b, size_t i, bool violation)
 	    ch->file_name[0] != '\0')
 		store_drop(b, ch);
 	db_close(&ch->db);
+	hashpool_cancel(b->pool, ch);
+	auth_request_end(ch);
 	if (ch->file_in >= 0)
 		close(ch->file_in);
 	close(ch->fd);
@@ -264,16 +297,42 @@ reply_file(struct broker *b, struct channel *ch)
 	return rc;
 }
 
+static void
+ctx_init(struct broker *b, struct dispatch_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cat = &b->cat;
+	ctx->auth = &b->auth;
+	ctx->reply = &b->reply;
+	ctx->fd = -1;
+}
+
+static int	channel_advance(struct broker *, struct channel *,
+		    struct dispatch_ctx *, bool *);
+
 /* Results are in: answer with rows, or with the SQLSTATE of a failure. */
 static int
-db_finished(struct broker *b, struct channel *ch)
+db_finished(struct broker *b, struct channel *ch, bool *violation)
 {
 	struct proto_writer *w = &ch->rows;
+	struct dispatch_ctx ctx;
+
+	if (ch->auth.op != 0) {
+		/* A step of a session operation: auth.c reads the rows. */
+		ctx_init(b, &ctx);
+		if (auth_db_done(&ctx, ch, w, ch->db.failed) != 0) {
+			*violation = true;
+			return -1;
+		}
+		return channel_advance(b, ch, &ctx, violation);
+	}
 
 	if (ch->file_op == FILE_OP_STORE && ch->db.failed)
 		store_drop(b, ch);
-	if (ch->file_op == FILE_OP_OPEN && !ch->db.failed)
-		return reply_file(b, ch);
+	if (ch->file_op == FILE_OP_OPEN && !ch->db.failed) {
+		*violation = reply_file(b, ch) != 0;
+		return *violation ? -1 : 0;
+	}
 
 	if (ch->db.failed || w->failed) {
 		if (!ch->db.failed)
@@ -283,7 +342,11 @@ db_finished(struct broker *b, struct channel *ch)
 		proto_put_text(w, ch->db.sqlstate, strlen(ch->db.sqlstate));
 	}
 	ch->state = CH_REQUEST;
-	return send_reply(ch, w);
+	if (send_reply(ch, w) != 0) {
+		*violation = true;
+		return -1;
+	}
+	return 0;
 }
 
 /* Returns false if the channel must be closed (*violation: its fault). */
@@ -299,11 +362,7 @@ channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
 		    PQerrorMessage(ch->db.pg));
 		return false;
 	}
-	if (rc == 1 && db_finished(b, ch) != 0) {
-		*violation = true;
-		return false;
-	}
-	return true;
+	return rc == 0 || db_finished(b, ch, violation) == 0;
 }
 
 /*
@@ -339,15 +398,62 @@ store_content(struct broker *b, struct channel *ch)
 	return reply_fail(b, ch, state) == 0 ? 1 : -1;
 }
 
+/* Ask the pool for the hash a session operation waits on. */
+static int
+hash_submit(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
+    bool *violation)
+{
+	struct hashpool_job job = { .owner = ch, .seq = ch->auth.seq };
+	bool verify;
+
+	auth_hash_job(ch, &verify, &job.password, &job.stored);
+	job.op = verify ? HASHPOOL_VERIFY : HASHPOOL_HASH;
+	job.passlen = strlen(job.password);
+	if (hashpool_submit(b->pool, &job) == 0)
+		return 0;
+	if (errno != EBUSY)
+		moat_log_error("broker: worker %ld: cannot queue a hash: %s",
+		    (long)ch->worker_pid, strerror(errno));
+	ctx->has_reply = false;
+	auth_busy(ctx, ch);
+	return channel_advance(b, ch, ctx, violation);
+}
+
+/*
+ * After an op or a step: send its reply, or start what it asked for
+ * (statements, a hash).  -1 if the channel must close.
+ */
+static int
+channel_advance(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
+    bool *violation)
+{
+	int rc;
+
+	if (ctx->has_reply && send_reply(ch, ctx->reply) != 0) {
+		*violation = true;
+		return -1;
+	}
+	ctx->has_reply = false;
+	if (ch->state == CH_HASH)
+		return hash_submit(b, ch, ctx, violation);
+	if (ch->state != CH_DB)
+		return 0;
+	/* The reply is built as results arrive. */
+	if (ch->file_op == FILE_OP_STORE && (rc = store_content(b, ch)) != 0)
+		return rc > 0 ? 0 : -1;
+	proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
+	return db_send(&ch->db, ch->calls, ch->ncalls);
+}
+
 static int
 channel_frame(struct broker *b, struct channel *ch, bool *violation)
 {
-	struct dispatch_ctx ctx = { .cat = &b->cat, .reply = &b->reply,
-	    .fd = -1 };
+	struct dispatch_ctx ctx;
 	ssize_t n;
 	int rc;
 
 	*violation = false;
+	ctx_init(b, &ctx);
 	n = proto_recv(ch->fd, b->frame, &ctx.fd);
 	if (n == 0)
 		return -1;		/* the worker went away */
@@ -359,9 +465,9 @@ channel_frame(struct broker *b, struct channel *ch, bool *violation)
 		*violation = true;
 		return -1;
 	}
-	if (ch->state == CH_DB) {
-		snprintf(ch->reason, sizeof(ch->reason), "frame while a "
-		    "statement runs");
+	if (ch->state == CH_DB || ch->state == CH_HASH) {
+		snprintf(ch->reason, sizeof(ch->reason), "frame while %s runs",
+		    ch->state == CH_DB ? "a statement" : "a hash");
 		*violation = true;
 		return -1;
 	}
@@ -372,27 +478,51 @@ channel_frame(struct broker *b, struct channel *ch, bool *violation)
 		*violation = true;
 		return -1;
 	}
-	if (ctx.has_reply && send_reply(ch, &b->reply) != 0) {
-		*violation = true;
-		return -1;
+	return channel_advance(b, ch, &ctx, violation);
+}
+
+/* A hash is done: carry on with the operation that waited for it. */
+static void
+hash_result(struct broker *b, struct hashpool_result *res)
+{
+	struct dispatch_ctx ctx;
+	struct channel *ch;
+	bool violation = false;
+	size_t i;
+
+	for (i = 0; i < b->nch && b->ch[i] != res->owner; i++)
+		;
+	if (i == b->nch || (ch = b->ch[i])->state != CH_HASH ||
+	    ch->auth.seq != res->seq)
+		return;		/* its channel is gone */
+	ctx_init(b, &ctx);
+	if (auth_hash_done(&ctx, ch, res->op == HASHPOOL_VERIFY &&
+	    res->status == 1, res->op == HASHPOOL_HASH && res->status == 0 ?
+	    res->stored : NULL) != 0 ||
+	    channel_advance(b, ch, &ctx, &violation) != 0) {
+		violation = true;
+		channel_close(b, i, violation);
 	}
-	if (ch->state == CH_DB) {
-		/* The reply is built as results arrive. */
-		if (ch->file_op == FILE_OP_STORE &&
-		    (rc = store_content(b, ch)) != 0)
-			return rc > 0 ? 0 : -1;
-		proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
-		if (db_send(&ch->db, ch->calls, ch->ncalls) != 0)
-			return -1;
+}
+
+static void
+hash_results(struct broker *b)
+{
+	struct hashpool_result res[8];
+	size_t n, i;
+
+	while ((n = hashpool_collect(b->pool, res, 8)) > 0) {
+		for (i = 0; i < n; i++)
+			hash_result(b, &res[i]);
+		sodium_memzero(res, sizeof(res));
 	}
-	return 0;
 }
 
 static void
 broker_loop(struct broker *b)
 {
-	struct pollfd pfd[2 * BROKER_MAX_CHANNELS + 1];
-	size_t i, n;
+	struct pollfd pfd[2 * BROKER_MAX_CHANNELS + 2];
+	size_t i, n, pool;
 	bool violation;
 
 	for (;;) {
@@ -407,6 +537,9 @@ broker_loop(struct broker *b)
 			pfd[n++].events = POLLIN |
 			    (b->ch[i]->db.want_write ? POLLOUT : 0);
 		}
+		pool = n;
+		pfd[n].fd = hashpool_fd(b->pool);
+		pfd[n++].events = POLLIN;
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -426,6 +559,8 @@ broker_loop(struct broker *b)
 			    channel_frame(b, ch, &violation) != 0)
 				channel_close(b, i, violation);
 		}
+		if (pfd[pool].revents != 0)
+			hash_results(b);
 		if (pfd[0].revents != 0)
 			control_read(b);
 	}

@@ -18,4 +18,10 @@
 void	broker_main(const struct moat_config *cfg, int ctl_fd, int ready_fd)
 	    __attribute__((noreturn));
 
+/*
+ * Become user (when root: no groups, its gid and uid, for good); as
+ * anyone else, stay as is with a warning.  Also used by --reencrypt.
+ */
+int	broker_drop_privileges(const char *user, char *err, size_t errlen);
+
 #endif

@@ -215,6 +215,10 @@ filter_build(bool debug, char *err, size_t errlen)
 	/* Another ABI (x32, i386 through int 0x80) is always fatal. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS);
+	/* Every thread, not just this one: the hash pool's threads were
+	 * started earlier and must not run unfiltered. */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	/* A binary search over syscall numbers; older libseccomp lacks it,
 	 * which only costs a little speed. */
 	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)

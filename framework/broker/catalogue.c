@@ -227,11 +227,44 @@ add_sensitive(struct cat_parser *p, char **w, size_t n)
 
 	if (n != 2 || !is_identifier(w[1]))
 		return cat_error(p, "expected \"sensitive COLUMN\"");
+	if (stmt_is_sensitive(s, w[1]))
+		return cat_error(p, "sensitive %s declared twice", w[1]);
 	if (s->nsensitive == CATALOGUE_MAX_PARAMS)
 		return cat_error(p, "too many sensitive columns");
 	if ((s->sensitive[s->nsensitive] = strdup(w[1])) == NULL)
 		return cat_error(p, "out of memory");
 	s->nsensitive++;
+	return 0;
+}
+
+/*
+ * A sensitive name that is a parameter seals that parameter, so it must
+ * be text the worker sends: the sealed form is text, and a value the
+ * broker fills itself (a stored file's name) must stay readable.  A name
+ * that is no parameter is a result column, known only when rows arrive.
+ */
+static int
+check_sensitive(struct cat_parser *p)
+{
+	struct stmt *s = p->cur;
+	struct stmt_param *sp;
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++) {
+		sp = &s->params[i];
+		if (!stmt_is_sensitive(s, sp->name))
+			continue;
+		if (sp->type != PARAM_TEXT)
+			return cat_error(p, "sensitive %s is a%s parameter; "
+			    "only text parameters can be sealed", sp->name,
+			    sp->type == PARAM_INT ? "n int" : sp->type ==
+			    PARAM_BOOL ? " bool" : " bytes");
+		if (sp->source != SOURCE_WORKER)
+			return cat_error(p, "sensitive %s is filled by the "
+			    "broker; only parameters the worker sends can be "
+			    "sealed", sp->name);
+		sp->sensitive = true;
+	}
 	return 0;
 }
 
@@ -324,7 +357,7 @@ parse_line(struct cat_parser *p, char *line)
 		return 0;
 	}
 	if (strcmp(w[0], "end") == 0 && n == 1) {
-		if (check_sql(p) != 0)
+		if (check_sql(p) != 0 || check_sensitive(p) != 0)
 			return -1;
 		p->cur = NULL;
 		return 0;
@@ -364,29 +397,6 @@ catalogue_parse(struct catalogue *c, const char *name, const char *text,
 	return 0;
 }
 
-/*
- * Encryption at rest is not in this release.  A catalogue that asks for
- * it is refused rather than run with the column stored in plaintext.
- */
-static int
-refuse_sensitive(const struct catalogue *c, const char *path, char *err,
-    size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i < c->count; i++) {
-		if (c->stmts[i].nsensitive == 0)
-			continue;
-		snprintf(err, errlen, "%s:%u: statement %s: sensitive columns "
-		    "need encryption at rest, which this release does not "
-		    "have yet; refusing to store %s in plaintext", path,
-		    c->stmts[i].line, c->stmts[i].name,
-		    c->stmts[i].sensitive[0]);
-		return -1;
-	}
-	return 0;
-}
-
 int
 catalogue_load(struct catalogue *c, const char *path, char *err,
     size_t errlen)
@@ -417,8 +427,6 @@ catalogue_load(struct catalogue *c, const char *path, char *err,
 	close(fd);
 	rc = catalogue_parse(c, path, text, (size_t)n, err, errlen);
 	free(text);
-	if (rc == 0 && (rc = refuse_sensitive(c, path, err, errlen)) != 0)
-		catalogue_free(c);
 	return rc;
 }
 
@@ -432,6 +440,17 @@ catalogue_find(const struct catalogue *c, const char *name, size_t len)
 		    memcmp(c->stmts[i].name, name, len) == 0)
 			return &c->stmts[i];
 	return NULL;
+}
+
+bool
+stmt_is_sensitive(const struct stmt *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsensitive; i++)
+		if (strcmp(s->sensitive[i], name) == 0)
+			return true;
+	return false;
 }
 
 void

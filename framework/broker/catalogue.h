@@ -42,6 +42,7 @@ struct stmt_param {
 	enum param_type		type;
 	size_t			max;		/* TEXT and BYTES */
 	enum param_source	source;
+	bool			sensitive;	/* sealed when sent */
 };
 
 struct stmt {
@@ -50,6 +51,7 @@ struct stmt {
 	struct stmt_param	 params[CATALOGUE_MAX_PARAMS];
 	size_t			 nparams;
 	size_t			 nworker;	/* params the worker sends */
+	/* Names sealed as parameters and opened as result columns. */
 	char			*sensitive[CATALOGUE_MAX_PARAMS];
 	size_t			 nsensitive;
 	char			*sql;
@@ -75,6 +77,9 @@ int	catalogue_load(struct catalogue *c, const char *path, char *err,
 /* The statement called name, or NULL. */
 const struct stmt *catalogue_find(const struct catalogue *c, const char *name,
 	    size_t len);
+
+/* Whether a result column (or parameter) called name is sensitive. */
+bool	stmt_is_sensitive(const struct stmt *s, const char *name);
 
 void	catalogue_free(struct catalogue *c);
 

@@ -240,6 +240,24 @@ begin_call(uint16_t op)
 	return 0;
 }
 
+struct proto_writer *
+client_begin(uint16_t op)
+{
+	return begin_call(op) == 0 ? &tx : NULL;
+}
+
+int
+client_exchange(struct proto_reader *r)
+{
+	return round_trip(r) < 0 ? -1 : 0;
+}
+
+void
+client_broken(const char *why)
+{
+	channel_broken(why);
+}
+
 enum moat_db_status
 moat_db_batch(const struct moat_request *req, const struct moat_call *calls,
     size_t n, struct moat_rows **rows)

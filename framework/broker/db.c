@@ -4,13 +4,21 @@
  * Values travel as text except bytes, which go in binary so that no
  * escaping is involved; results come back as text.  Prepared statement
  * names are the catalogue names, so a worker can only ever reach what the
- * catalogue declares.
+ * catalogue declares.  Sensitive values are sealed on the way in and
+ * opened on the way out (seal.h), so PostgreSQL never sees them.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include <moat/log.h>
+
+#include "broker/auth_sql.h"
 #include "broker/db.h"
+#include "broker/seal.h"
 
 /*
  * Prepare every statement in one round trip (pipeline mode), so that a
@@ -73,7 +81,8 @@ db_connect(struct db_conn *db, const char *conninfo,
 		db_close(db);
 		return -1;
 	}
-	if (prepare_all(db, cat, err, errlen) != 0) {
+	if (prepare_all(db, cat, err, errlen) != 0 ||
+	    prepare_all(db, auth_sql_catalogue(), err, errlen) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "database: %s",
 			    PQerrorMessage(db->pg));
@@ -103,6 +112,27 @@ db_socket(const struct db_conn *db)
 	return db->pg != NULL ? PQsocket(db->pg) : -1;
 }
 
+/*
+ * A sensitive text parameter goes to the server sealed (seal.h); *out is
+ * the sealed text, to free once the statement is sent.
+ */
+static int
+seal_param(const struct stmt *s, const struct stmt_param *sp,
+    const struct db_value *v, char **out)
+{
+	size_t size = seal_sealed_size(v->len);
+	enum seal_status st = SEAL_TOO_LONG;
+
+	if (size == 0 || (*out = malloc(size)) == NULL ||
+	    (st = seal_seal(seal_keyring(), sp->name, v->p, v->len, *out,
+	    size)) != SEAL_OK) {
+		moat_log_error("broker: statement %s: cannot seal parameter "
+		    "%s: %s", s->name, sp->name, seal_strerror(st));
+		return -1;
+	}
+	return 0;
+}
+
 /* libpq wants parallel arrays of pointers, lengths and formats. */
 static int
 send_call(struct db_conn *db, const struct db_call *call)
@@ -110,9 +140,11 @@ send_call(struct db_conn *db, const struct db_call *call)
 	const struct stmt *s = call->stmt;
 	const char *values[CATALOGUE_MAX_PARAMS];
 	int lengths[CATALOGUE_MAX_PARAMS], formats[CATALOGUE_MAX_PARAMS];
-	char ints[CATALOGUE_MAX_PARAMS][24];
+	char ints[CATALOGUE_MAX_PARAMS][24], *sealed[CATALOGUE_MAX_PARAMS];
 	size_t i;
+	int rc = -1;
 
+	memset(sealed, 0, sizeof(sealed));
 	for (i = 0; i < s->nparams; i++) {
 		const struct db_value *v = &call->values[i];
 
@@ -132,6 +164,12 @@ send_call(struct db_conn *db, const struct db_call *call)
 			break;
 		case PARAM_TEXT:
 			values[i] = v->p;	/* NUL-free, terminated copy */
+			if (s->params[i].sensitive) {
+				if (seal_param(s, &s->params[i], v,
+				    &sealed[i]) != 0)
+					goto out;
+				values[i] = sealed[i];
+			}
 			break;
 		case PARAM_BYTES:
 			values[i] = v->p;
@@ -140,8 +178,12 @@ send_call(struct db_conn *db, const struct db_call *call)
 			break;
 		}
 	}
-	return PQsendQueryPrepared(db->pg, s->name, (int)s->nparams, values,
+	rc = PQsendQueryPrepared(db->pg, s->name, (int)s->nparams, values,
 	    lengths, formats, 0) == 1 ? 0 : -1;
+out:
+	for (i = 0; i < s->nparams; i++)
+		free(sealed[i]);
+	return rc;
 }
 
 int
@@ -155,11 +197,14 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 	db->sqlstate[0] = '\0';
 	db->have_first = false;
 	db->pipeline = n > 1;
+	db->result_of = 0;
 	if (db->pipeline && PQenterPipelineMode(db->pg) != 1)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		db->sent[i] = calls[i].stmt;
 		if (send_call(db, &calls[i]) != 0)
 			return -1;
+	}
 	if (db->pipeline && PQpipelineSync(db->pg) != 1)
 		return -1;
 	db->pending = n;
@@ -167,10 +212,74 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 	return 0;
 }
 
+/*
+ * A sensitive column's cell is opened before it goes to the worker.  A
+ * cell that does not open fails the statement (DB_SQLSTATE_UNSEALED);
+ * the log names the statement and the column, never the value.
+ */
+static int
+open_cell(struct db_conn *db, const struct stmt *s, const char *column,
+    const char *text, size_t len, bool first, struct proto_writer *w)
+{
+	size_t size = seal_open_size(len), plain_len = 0;
+	enum seal_status st = SEAL_NO_MEMORY;
+	unsigned int key_id = 0;
+	unsigned char *plain;
+
+	if ((plain = malloc(size)) != NULL)
+		st = seal_open(seal_keyring(), column, text, len, plain, size,
+		    &plain_len, &key_id);
+	if (st == SEAL_OK) {
+		proto_put_text(w, (const char *)plain, plain_len);
+		if (first && plain_len < sizeof(db->first_value)) {
+			memcpy(db->first_value, plain, plain_len + 1);
+			db->have_first = true;
+		}
+	} else
+		moat_log_error("broker: statement %s: column %s: a sealed "
+		    "value (key id %u) does not open: %s; the statement fails "
+		    "with %s", s->name, column, key_id, seal_strerror(st),
+		    DB_SQLSTATE_UNSEALED);
+	if (plain != NULL) {
+		sodium_memzero(plain, size);
+		free(plain);
+	}
+	return st == SEAL_OK ? 0 : -1;
+}
+
+/*
+ * One cell; -1 if a sensitive one did not open.  Column 1 of row 1 of
+ * the first result with rows is kept for "opens file".
+ */
+static int
+put_cell(struct db_conn *db, const struct stmt *s, PGresult *res, int r,
+    int c, struct proto_writer *w)
+{
+	const char *v = PQgetvalue(res, r, c);
+	size_t len = (size_t)PQgetlength(res, r, c);
+	bool first = !db->have_first && r == 0 && c == 0;
+
+	if (PQgetisnull(res, r, c)) {
+		proto_put_null(w);
+		return 0;
+	}
+	if (s != NULL && s->nsensitive > 0 &&
+	    stmt_is_sensitive(s, PQfname(res, c)))
+		return open_cell(db, s, PQfname(res, c), v, len, first, w);
+	if (first && len < sizeof(db->first_value)) {
+		memcpy(db->first_value, v, len + 1);
+		db->have_first = true;
+	}
+	proto_put_text(w, v, len);
+	return 0;
+}
+
 static void
 append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
 {
 	int r, c, nrows = PQntuples(res), ncols = PQnfields(res);
+	const struct stmt *s = db->result_of < DB_MAX_BATCH ?
+	    db->sent[db->result_of] : NULL;
 	const char *state;
 
 	switch (PQresultStatus(res)) {
@@ -184,24 +293,20 @@ append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
 		    state != NULL ? state : "XX000");
 		return;
 	}
-	if (!db->have_first && nrows > 0 && ncols > 0 &&
-	    !PQgetisnull(res, 0, 0) && (size_t)PQgetlength(res, 0, 0) <
-	    sizeof(db->first_value)) {
-		memcpy(db->first_value, PQgetvalue(res, 0, 0),
-		    (size_t)PQgetlength(res, 0, 0) + 1);
-		db->have_first = true;
-	}
 	proto_put_i64(w, ncols);
 	proto_put_i64(w, nrows);
 	for (c = 0; c < ncols; c++)
 		proto_put_text(w, PQfname(res, c), strlen(PQfname(res, c)));
 	for (r = 0; r < nrows; r++)
 		for (c = 0; c < ncols; c++)
-			if (PQgetisnull(res, r, c))
-				proto_put_null(w);
-			else
-				proto_put_text(w, PQgetvalue(res, r, c),
-				    (size_t)PQgetlength(res, r, c));
+			if (put_cell(db, s, res, r, c, w) != 0) {
+				if (!db->failed)
+					memcpy(db->sqlstate,
+					    DB_SQLSTATE_UNSEALED,
+					    sizeof(DB_SQLSTATE_UNSEALED));
+				db->failed = true;
+				return;
+			}
 }
 
 /* Take every result that is ready; 1 when the last one is in. */
@@ -215,6 +320,7 @@ drain_results(struct db_conn *db, struct proto_writer *reply)
 			/* End of one query's results. */
 			if (!db->pipeline)
 				db->pending = 0;
+			db->result_of++;
 			continue;
 		}
 		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {

@@ -19,6 +19,8 @@
 #include "broker/proto.h"
 
 #define DB_MAX_BATCH	32
+/* A sensitive value did not open: tampered, moved or unknown key. */
+#define DB_SQLSTATE_UNSEALED	"MT001"
 
 /* A checked parameter value, in the statement's declared type. */
 struct db_value {
@@ -44,6 +46,9 @@ struct db_conn {
 	/* Column 1 of row 1 of the first result, for "opens file". */
 	char			 first_value[64];
 	bool			 have_first;
+	/* The statements sent, and whose results are arriving (seal.c). */
+	const struct stmt	*sent[DB_MAX_BATCH];
+	size_t			 result_of;
 };
 
 /*
@@ -66,7 +71,8 @@ int	db_send(struct db_conn *db, const struct db_call *calls, size_t n);
  * Flush output and read what has arrived.  Appends every completed result
  * set to reply (a PROTO_OP_R_ROWS frame under construction).  Returns 1
  * when all results are in, 0 when more are to come, -1 if the connection
- * broke.  A failed statement sets db->failed and db->sqlstate.
+ * broke.  A failed statement sets db->failed and db->sqlstate; so does a
+ * sensitive column whose value does not open (DB_SQLSTATE_UNSEALED).
  */
 int	db_collect(struct db_conn *db, struct proto_writer *reply);
 

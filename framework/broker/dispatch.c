@@ -16,12 +16,8 @@
 #define PROTO_VERSION	1
 #define S(state)	(1u << (state))
 
-static int
-violation(struct channel *ch, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-violation(struct channel *ch, const char *fmt, ...)
+int
+channel_violation(struct channel *ch, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,7 +30,8 @@ violation(struct channel *ch, const char *fmt, ...)
 const char *
 channel_state_name(enum channel_state s)
 {
-	static const char *const names[] = { "new", "idle", "request", "db" };
+	static const char *const names[] = { "new", "idle", "request", "db",
+	    "hash" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -45,9 +42,9 @@ op_hello(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 	int64_t version;
 
 	if (proto_get_i64(r, &version) != 0 || proto_reader_end(r) != 0)
-		return violation(ch, "malformed HELLO");
+		return channel_violation(ch, "malformed HELLO");
 	if (version != PROTO_VERSION)
-		return violation(ch, "protocol version %lld, want %d",
+		return channel_violation(ch, "protocol version %lld, want %d",
 		    (long long)version, PROTO_VERSION);
 	ch->state = CH_IDLE;
 	proto_writer_begin(ctx->reply, PROTO_OP_R_OK, r->hdr.seq);
@@ -61,7 +58,7 @@ op_request_begin(struct dispatch_ctx *ctx, struct channel *ch,
     struct proto_reader *r)
 {
 	if (proto_reader_end(r) != 0)
-		return violation(ch, "malformed REQUEST_BEGIN");
+		return channel_violation(ch, "malformed REQUEST_BEGIN");
 	ch->state = CH_REQUEST;
 	return 0;
 }
@@ -71,7 +68,8 @@ op_request_end(struct dispatch_ctx *ctx, struct channel *ch,
     struct proto_reader *r)
 {
 	if (proto_reader_end(r) != 0)
-		return violation(ch, "malformed REQUEST_END");
+		return channel_violation(ch, "malformed REQUEST_END");
+	auth_request_end(ch);
 	ch->state = CH_IDLE;
 	return 0;
 }
@@ -80,7 +78,7 @@ static int
 op_ping(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 {
 	if (proto_reader_end(r) != 0)
-		return violation(ch, "malformed PING");
+		return channel_violation(ch, "malformed PING");
 	proto_writer_begin(ctx->reply, PROTO_OP_R_PONG, r->hdr.seq);
 	ctx->has_reply = true;
 	return 0;
@@ -156,12 +154,12 @@ read_call(struct dispatch_ctx *ctx, struct channel *ch,
 
 	memset(call, 0, sizeof(*call));
 	if (proto_get_text(r, &name, &len) != 0)
-		return violation(ch, "malformed statement call");
+		return channel_violation(ch, "malformed statement call");
 	if ((s = catalogue_find(ctx->cat, name, len)) == NULL)
-		return violation(ch, "unknown statement \"%.*s\"",
+		return channel_violation(ch, "unknown statement \"%.*s\"",
 		    (int)(len > 64 ? 64 : len), name);
 	if (!role_allows(ch, s->role))
-		return violation(ch, "statement %s needs a signed-in %s",
+		return channel_violation(ch, "statement %s needs a signed-in %s",
 		    s->name, s->role == ROLE_ADMIN ? "admin" : "user");
 	call->stmt = s;
 	for (i = 0; i < s->nparams; i++) {
@@ -176,7 +174,7 @@ read_call(struct dispatch_ctx *ctx, struct channel *ch,
 			continue;
 		}
 		if (read_value(ch, r, s, &s->params[i], &call->values[i]) != 0)
-			return violation(ch, "statement %s: parameter %s "
+			return channel_violation(ch, "statement %s: parameter %s "
 			    "missing, of the wrong type or too long", s->name,
 			    s->params[i].name);
 	}
@@ -195,13 +193,13 @@ read_single(struct dispatch_ctx *ctx, struct channel *ch,
 		return -1;
 	s = ch->calls[0].stmt;
 	if (proto_reader_end(r) != 0)
-		return violation(ch, "statement %s: extra parameters",
+		return channel_violation(ch, "statement %s: extra parameters",
 		    s->name);
 	if (s->stores_file != (op == FILE_OP_STORE))
-		return violation(ch, "statement %s %s a file", s->name,
+		return channel_violation(ch, "statement %s %s a file", s->name,
 		    s->stores_file ? "needs" : "stores no");
 	if (op == FILE_OP_OPEN && !s->opens_file)
-		return violation(ch, "statement %s does not open files",
+		return channel_violation(ch, "statement %s does not open files",
 		    s->name);
 	ch->ncalls = 1;
 	ch->db_seq = r->hdr.seq;
@@ -223,16 +221,16 @@ op_batch(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 
 	ch->text_used = 0;
 	if (proto_get_i64(r, &n) != 0 || n < 1 || n > DB_MAX_BATCH)
-		return violation(ch, "batch size must be 1..%d", DB_MAX_BATCH);
+		return channel_violation(ch, "batch size must be 1..%d", DB_MAX_BATCH);
 	for (i = 0; i < n; i++) {
 		if (read_call(ctx, ch, r, &ch->calls[i]) != 0)
 			return -1;
 		if (ch->calls[i].stmt->stores_file)
-			return violation(ch, "statement %s stores a file: not "
+			return channel_violation(ch, "statement %s stores a file: not "
 			    "in a batch", ch->calls[i].stmt->name);
 	}
 	if (proto_reader_end(r) != 0)
-		return violation(ch, "batch: trailing bytes");
+		return channel_violation(ch, "batch: trailing bytes");
 	ch->file_op = FILE_OP_NONE;
 	ch->ncalls = (size_t)n;
 	ch->db_seq = r->hdr.seq;
@@ -246,7 +244,7 @@ op_file_store(struct dispatch_ctx *ctx, struct channel *ch,
     struct proto_reader *r)
 {
 	if (ctx->fd < 0)
-		return violation(ch, "FILE_STORE without content");
+		return channel_violation(ch, "FILE_STORE without content");
 	if (read_single(ctx, ch, r, FILE_OP_STORE) != 0)
 		return -1;
 	ch->file_in = ctx->fd;
@@ -276,7 +274,37 @@ static const struct op_rule {
 	{ PROTO_OP_FILE_STORE,		S(CH_REQUEST),		op_file_store },
 	{ PROTO_OP_FILE_OPEN,		S(CH_REQUEST),		op_file_open },
 	{ PROTO_OP_PING,		S(CH_IDLE) | S(CH_REQUEST), op_ping },
+	{ PROTO_OP_SESSION_LOAD,	S(CH_REQUEST),	auth_op_session_load },
+	{ PROTO_OP_SESSION_START,	S(CH_REQUEST),	auth_op_session_start },
+	{ PROTO_OP_LOGIN,		S(CH_REQUEST),	auth_op_login },
+	{ PROTO_OP_REGISTER,		S(CH_REQUEST),	auth_op_register },
+	{ PROTO_OP_LOGOUT,		S(CH_REQUEST),	auth_op_logout },
+	{ PROTO_OP_PASSWORD_CHANGE,	S(CH_REQUEST),
+	    auth_op_password_change },
+	{ PROTO_OP_ACCOUNT_LOCK,	S(CH_REQUEST),	auth_op_account_lock },
 };
+
+/* Ops that may carry PROTO_FLAG_BEGIN: those that start a request's work. */
+static bool
+op_may_begin(uint16_t op)
+{
+	switch (op) {
+	case PROTO_OP_STMT:
+	case PROTO_OP_BATCH:
+	case PROTO_OP_FILE_STORE:
+	case PROTO_OP_FILE_OPEN:
+	case PROTO_OP_SESSION_LOAD:
+	case PROTO_OP_SESSION_START:
+	case PROTO_OP_LOGIN:
+	case PROTO_OP_REGISTER:
+	case PROTO_OP_LOGOUT:
+	case PROTO_OP_PASSWORD_CHANGE:
+	case PROTO_OP_ACCOUNT_LOCK:
+		return true;
+	default:
+		return false;
+	}
+}
 
 int
 dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
@@ -287,14 +315,11 @@ dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
 
 	ctx->has_reply = false;
 	if (proto_reader_init(&r, msg, len) != 0)
-		return violation(ch, "malformed frame (%zu bytes)", len);
+		return channel_violation(ch, "malformed frame (%zu bytes)", len);
 	if (r.hdr.flags & PROTO_FLAG_BEGIN) {
 		/* The frame also begins a request: as REQUEST_BEGIN would. */
-		if (ch->state != CH_IDLE || (r.hdr.op != PROTO_OP_STMT &&
-		    r.hdr.op != PROTO_OP_BATCH &&
-		    r.hdr.op != PROTO_OP_FILE_STORE &&
-		    r.hdr.op != PROTO_OP_FILE_OPEN))
-			return violation(ch, "begin flag on op %u in state %s",
+		if (ch->state != CH_IDLE || !op_may_begin(r.hdr.op))
+			return channel_violation(ch, "begin flag on op %u in state %s",
 			    r.hdr.op, channel_state_name(ch->state));
 		ch->state = CH_REQUEST;
 	}
@@ -302,12 +327,12 @@ dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
 		if (op_rules[i].op != r.hdr.op)
 			continue;
 		if (!(op_rules[i].states & S(ch->state)))
-			return violation(ch, "op %u not allowed in state %s",
+			return channel_violation(ch, "op %u not allowed in state %s",
 			    r.hdr.op, channel_state_name(ch->state));
 		if (ctx->fd >= 0 && r.hdr.op != PROTO_OP_FILE_STORE)
-			return violation(ch, "a descriptor came with op %u",
+			return channel_violation(ch, "a descriptor came with op %u",
 			    r.hdr.op);
 		return op_rules[i].handle(ctx, ch, &r);
 	}
-	return violation(ch, "unknown op %u", r.hdr.op);
+	return channel_violation(ch, "unknown op %u", r.hdr.op);
 }

@@ -19,12 +19,14 @@
 #include "broker/catalogue.h"
 #include "broker/db.h"
 #include "broker/proto.h"
+#include "broker/auth.h"
 
 enum channel_state {
 	CH_NEW,		/* waiting for HELLO */
 	CH_IDLE,	/* between requests */
 	CH_REQUEST,	/* inside a request */
 	CH_DB,		/* a statement or batch is running */
+	CH_HASH,	/* a password is being hashed (auth.c) */
 };
 
 enum file_op {
@@ -41,8 +43,12 @@ struct channel {
 	enum file_op		 file_op;
 	int			 file_in;	/* FILE_STORE content, or -1 */
 	char			 file_name[33];	/* the stored name we made */
+	/* The session of the current request, set by auth.c only. */
 	int64_t			 user_id;	/* 0: nobody signed in */
 	enum stmt_role		 role;
+	bool			 has_session;
+	unsigned char		 session_hash[AUTH_HASH_BYTES];
+	struct auth_flow	 auth;		/* a session op under way */
 	struct db_conn		 db;
 	struct db_call		 calls[DB_MAX_BATCH];
 	size_t			 ncalls;
@@ -57,6 +63,7 @@ struct channel {
 
 struct dispatch_ctx {
 	const struct catalogue	*cat;
+	const struct auth_env	*auth;
 	struct proto_writer	*reply;		/* scratch for replies */
 	bool			 has_reply;	/* reply holds a frame to send */
 	int			 fd;		/* received with the frame, or -1;
@@ -70,6 +77,10 @@ struct dispatch_ctx {
  */
 int	dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
 	    const unsigned char *msg, size_t len);
+
+/* Record why ch is closed (its reason); returns -1 for the caller. */
+int	channel_violation(struct channel *ch, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* Name of a state, for logs. */
 const char *channel_state_name(enum channel_state s);

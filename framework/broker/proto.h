@@ -55,6 +55,14 @@ enum proto_op {
 	PROTO_OP_FILE_STORE,		/* store content under a name */
 	PROTO_OP_FILE_OPEN,		/* get a read fd for a stored file */
 	PROTO_OP_PING,
+	/* sessions and accounts (auth.c); each is answered with R_AUTH */
+	PROTO_OP_SESSION_LOAD,		/* cookie token, user agent, address */
+	PROTO_OP_SESSION_START,		/* user agent, address */
+	PROTO_OP_LOGIN,			/* name, password, agent, address */
+	PROTO_OP_REGISTER,		/* name, password, agent, address */
+	PROTO_OP_LOGOUT,
+	PROTO_OP_PASSWORD_CHANGE,	/* old, new, agent, address */
+	PROTO_OP_ACCOUNT_LOCK,		/* user id, locked */
 	/* supervisor <-> broker, on the control socket only */
 	PROTO_OP_CTL_CHANNEL = 0x4001,	/* a new worker's channel (fd), pid */
 	PROTO_OP_CTL_VIOLATION,		/* broker: replace the worker, pid */
@@ -64,6 +72,12 @@ enum proto_op {
 	PROTO_OP_R_FAIL,		/* a refused or failed operation */
 	PROTO_OP_R_FILE,		/* carries an fd */
 	PROTO_OP_R_PONG,
+	/*
+	 * outcome (enum moat_auth), retry-after seconds, user id, admin,
+	 * CSRF token or NULL, new session token or NULL (NULL: keep the
+	 * cookie as it is; "": clear it)
+	 */
+	PROTO_OP_R_AUTH,
 };
 
 enum proto_type {

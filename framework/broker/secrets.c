@@ -61,18 +61,67 @@ parse_key(unsigned char *key, const char *hex)
 	return 0;
 }
 
+/* A key id: 1..SEAL_KEYID_MAX in decimal, no sign or leading zero. */
+static const char *
+parse_key_id(const char *v, unsigned int *id)
+{
+	unsigned long n = 0;
+	size_t digits = 0;
+
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (++digits > 5 || (digits == 1 && *v == '0'))
+			return NULL;
+		n = n * 10 + (unsigned long)(*v - '0');
+	}
+	if (digits == 0 || n > SEAL_KEYID_MAX)
+		return NULL;
+	*id = (unsigned int)n;
+	return v;
+}
+
+/* "KEYID:HEX", one key of the keyring; an id may appear once. */
 static int
 parse_data_key(struct broker_secrets *s, const char *v)
 {
-	char *end;
-	unsigned long id;
+	unsigned char key[SECRETS_KEY_BYTES];
+	unsigned int id;
+	int rc;
 
-	errno = 0;
-	id = strtoul(v, &end, 10);
-	if (errno != 0 || end == v || *end != ':' || id == 0 || id > 65535)
+	if ((v = parse_key_id(v, &id)) == NULL || *v != ':')
 		return -1;
-	s->data_key_id = (unsigned int)id;
-	return parse_key(s->data_key, end + 1);
+	rc = parse_key(key, v + 1) == 0 &&
+	    seal_keyring_add(&s->keyring, id, key) == 0 ? 0 : -1;
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+static int
+parse_current(struct broker_secrets *s, const char *v)
+{
+	unsigned int id;
+
+	if (s->keyring.current != 0 || (v = parse_key_id(v, &id)) == NULL ||
+	    *v != '\0')
+		return -1;
+	s->keyring.current = id;
+	return 0;
+}
+
+/*
+ * The current key must be one of the keys; without data_key_current it
+ * is the highest id, the one a rotation adds last.
+ */
+static int
+choose_current(struct seal_keyring *kr)
+{
+	size_t i;
+
+	if (kr->current != 0)
+		return seal_keyring_find(kr, kr->current) != NULL ? 0 : -1;
+	for (i = 0; i < kr->nkeys; i++)
+		if (kr->keys[i].id > kr->current)
+			kr->current = kr->keys[i].id;
+	return kr->current != 0 ? 0 : -1;
 }
 
 static int
@@ -100,6 +149,8 @@ take_line(struct broker_secrets *s, char *line)
 		return parse_key(s->session_key, value);
 	if (strcmp(key, "data_key") == 0)
 		return parse_data_key(s, value);
+	if (strcmp(key, "data_key_current") == 0)
+		return parse_current(s, value);
 	return -1;
 }
 
@@ -121,10 +172,15 @@ parse_all(struct broker_secrets *s, char *text, const char *path, char *err,
 		}
 	}
 	if (s->database == NULL || s->file_store == NULL ||
-	    s->data_key_id == 0 || sodium_is_zero(s->session_key,
+	    s->keyring.nkeys == 0 || sodium_is_zero(s->session_key,
 	    SECRETS_KEY_BYTES)) {
 		snprintf(err, errlen, "%s: needs database, session_key, "
 		    "data_key and file_store", path);
+		return -1;
+	}
+	if (choose_current(&s->keyring) != 0) {
+		snprintf(err, errlen, "%s: data_key_current %u is not one of "
+		    "the data_key lines", path, s->keyring.current);
 		return -1;
 	}
 	return 0;
@@ -160,6 +216,8 @@ secrets_load(struct broker_secrets *s, const char *path, char *err,
 	sodium_memzero(text, sizeof(text));
 	if (rc != 0)
 		secrets_wipe(s);
+	else
+		seal_use_keyring(&s->keyring);
 	return rc;
 }
 
@@ -176,6 +234,8 @@ wipe_string(char **p)
 void
 secrets_wipe(struct broker_secrets *s)
 {
+	if (seal_keyring() == &s->keyring)
+		seal_use_keyring(NULL);
 	wipe_string(&s->database);
 	wipe_string(&s->file_store);
 	sodium_memzero(s, sizeof(*s));

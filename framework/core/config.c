@@ -113,6 +113,27 @@ static const struct config_key config_keys[] = {
 	{ "broker_user", KEY_NAME, CFG(broker_user), 0, 0, 0, false },
 	{ "store_quota_bytes", KEY_SIZE, CFG(store_quota_bytes), 0,
 	    1024 * 1024 * GiB, 1 * GiB, false },
+	/* Compiled at start; an error stops start-up with file:line. */
+	{ "templates", KEY_PATH, CFG(templates), 0, 0, 0, false },
+	/* Sessions end after this much inactivity, and this long after log-in
+	 * whatever happens (OWASP: 15-30 min idle, a working day absolute). */
+	{ "session_idle_timeout", KEY_UINT, CFG(session_idle_timeout), 2,
+	    7 * 86400, 1800, false },
+	{ "session_absolute_timeout", KEY_UINT, CFG(session_absolute_timeout),
+	    2, 90 * 86400, 43200, false },
+	/* A request whose User-Agent or /24 (IPv6: /64) differs ends it. */
+	{ "session_bind_agent", KEY_BOOL, CFG(session_bind_agent), 0, 1, 0,
+	    false },
+	{ "session_bind_network", KEY_BOOL, CFG(session_bind_network), 0, 1, 0,
+	    false },
+	/* At most hash_workers scrypt hashes at once, hash_queue waiting. */
+	{ "hash_workers", KEY_UINT, CFG(hash_workers), 1, 64, 2, false },
+	{ "hash_queue", KEY_UINT, CFG(hash_queue), 0, 4096, 16, false },
+	/* scrypt cost of new hashes: OWASP's N=2^17, r=8, p=1 (128 MiB).
+	 * The broker refuses a cost below OWASP's minimum at start-up. */
+	{ "scrypt_log2_n", KEY_UINT, CFG(scrypt_log2_n), 10, 22, 17, false },
+	{ "scrypt_r", KEY_UINT, CFG(scrypt_r), 1, 32, 8, false },
+	{ "scrypt_p", KEY_UINT, CFG(scrypt_p), 1, 16, 1, false },
 };
 
 /* String keys that have a default; the other strings stay NULL. */

@@ -43,6 +43,17 @@ struct moat_config {
 	char			*broker_secrets;	/* read by the broker only */
 	char			*broker_user;	/* the broker runs as this user */
 	size_t			 store_quota_bytes;	/* file store; 0: none */
+	char			*templates;	/* template directory, or NULL */
+	/* Sessions and accounts (broker). */
+	unsigned int		 session_idle_timeout;	/* seconds */
+	unsigned int		 session_absolute_timeout;	/* seconds */
+	bool			 session_bind_agent;	/* User-Agent */
+	bool			 session_bind_network;	/* /24 or /64 */
+	unsigned int		 hash_workers;	/* scrypt threads */
+	unsigned int		 hash_queue;	/* waiting hashes, then busy */
+	unsigned int		 scrypt_log2_n;	/* cost of new hashes */
+	unsigned int		 scrypt_r;
+	unsigned int		 scrypt_p;
 };
 
 /* Fill in every default; string keys become NULL. */

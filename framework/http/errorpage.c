@@ -55,9 +55,56 @@ error_message(int status)
 	return "The request could not be processed.";
 }
 
-/* The HTML body; incident ids are [0-9A-Z] so need no escaping. */
+/*
+ * At most max bytes of s, HTML-escaped.  Callers pass text that holds no
+ * request input, but it is escaped all the same so that this stays safe
+ * if that ever changes.  A cut never splits a UTF-8 sequence, and control
+ * bytes become '?'.
+ */
 static void
-out_body(struct out *o, int status, const char *incident)
+out_html(struct out *o, const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+	char c[2] = { 0, 0 };
+
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&':
+			out_str(o, "&amp;");
+			break;
+		case '<':
+			out_str(o, "&lt;");
+			break;
+		case '>':
+			out_str(o, "&gt;");
+			break;
+		case '"':
+			out_str(o, "&quot;");
+			break;
+		case '\'':
+			out_str(o, "&#39;");
+			break;
+		default:
+			c[0] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+			    '?' : s[i];
+			out_str(o, c);
+			break;
+		}
+	}
+}
+
+/*
+ * The HTML body; incident ids are [0-9A-Z] so need no escaping.  detail,
+ * if not NULL, is one more escaped line under the generic message.
+ */
+static void
+out_body(struct out *o, int status, const char *incident,
+    const char *detail)
 {
 	const char *reason = response_reason(status);
 
@@ -70,6 +117,10 @@ out_body(struct out *o, int status, const char *incident)
 	out_str(o, reason);
 	out_str(o, "</h1>\n<p>");
 	out_str(o, error_message(status));
+	if (detail != NULL && detail[0] != '\0') {
+		out_str(o, "</p>\n<p>");
+		out_html(o, detail, ERRORPAGE_DETAIL_MAX);
+	}
 	out_str(o, "</p>\n<p>Incident: <code>");
 	out_str(o, incident);
 	out_str(o, "</code></p></body></html>\n");
@@ -82,7 +133,7 @@ errorpage_raw(char *buf, size_t size, int status, const char *incident)
 	struct out b = { body, 0, sizeof(body), false };
 	struct out o = { buf, 0, size, false };
 
-	out_body(&b, status, incident);
+	out_body(&b, status, incident, NULL);
 	out_str(&o, "Status: ");
 	out_uint(&o, (size_t)status);
 	out_str(&o, " ");
@@ -105,11 +156,19 @@ void
 errorpage_render(struct moat_response *res, int status,
     const char *incident)
 {
-	char body[1024];
+	errorpage_render_detail(res, status, incident, NULL);
+}
+
+void
+errorpage_render_detail(struct moat_response *res, int status,
+    const char *incident, const char *detail)
+{
+	/* Room for the page and a detail escaped at 6 bytes a byte. */
+	char body[1024 + 6 * ERRORPAGE_DETAIL_MAX];
 	struct out b = { body, 0, sizeof(body), false };
 
 	response_reset(res);
-	out_body(&b, status, incident);
+	out_body(&b, status, incident, detail);
 	res->status = status;
 	memcpy(res->content_type, "text/html; charset=utf-8",
 	    sizeof("text/html; charset=utf-8"));

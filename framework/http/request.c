@@ -100,6 +100,7 @@ take_param(struct moat_request *req, const char *param, const char **why)
 		{ "CONTENT_LENGTH", offsetof(struct moat_request,
 		    content_length) },
 		{ "HTTPS", offsetof(struct moat_request, https) },
+		{ "SERVER_PORT", offsetof(struct moat_request, server_port) },
 	};
 	const char *eq = strchr(param, '=');
 	size_t i, nlen;

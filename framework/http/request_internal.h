@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <moat/request.h>
+#include <moat/validate.h>
 
 #include "core/arena.h"
 #include "core/incident.h"
@@ -33,6 +34,7 @@ struct moat_request {
 	const char			*content_type;
 	const char			*content_length;
 	const char			*https;		/* "on" over TLS */
+	const char			*server_port;	/* or NULL */
 	enum body_kind			 body_kind;
 	size_t				 body_len;	/* from CONTENT_LENGTH */
 	const unsigned char		*raw_body;	/* BODY_OTHER only */
@@ -43,6 +45,10 @@ struct moat_request {
 	struct upload_list		 files;
 	struct path_segments		 segments;
 	struct route_match		 match;
+	/* The route's declared fields and their checked values (fields.c). */
+	const struct moat_field		*fields;
+	struct moat_value_out		*values;	/* one per field */
+	size_t				 nfields;
 	char				 incident[INCIDENT_ID_LEN + 1];
 };
 

@@ -210,9 +210,8 @@ moat_response_redirect(struct moat_response *res, int status,
 	return 0;
 }
 
-/* Did the handler set this header itself?  (Names compared without case.) */
-static bool
-has_header(const struct moat_response *res, const char *name)
+bool
+response_has_header(const struct moat_response *res, const char *name)
 {
 	const char *line = moat_buf_cstr(&res->headers), *next;
 	size_t len = strlen(name);
@@ -234,15 +233,15 @@ static void
 default_headers(const struct moat_response *res, struct moat_buf *out)
 {
 	moat_buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
-	if (!has_header(res, "Content-Security-Policy"))
+	if (!response_has_header(res, "Content-Security-Policy"))
 		moat_buf_puts(out, "Content-Security-Policy: " RESPONSE_CSP
 		    "\r\n");
-	if (!has_header(res, "Referrer-Policy"))
+	if (!response_has_header(res, "Referrer-Policy"))
 		moat_buf_puts(out, "Referrer-Policy: " RESPONSE_REFERRER "\r\n");
-	if (!has_header(res, "X-Frame-Options"))
+	if (!response_has_header(res, "X-Frame-Options"))
 		moat_buf_puts(out, "X-Frame-Options: DENY\r\n");
 	if (res->https && res->hsts_max_age > 0 &&
-	    !has_header(res, "Strict-Transport-Security"))
+	    !response_has_header(res, "Strict-Transport-Security"))
 		moat_buf_printf(out, "Strict-Transport-Security: max-age=%u; "
 		    "includeSubDomains\r\n", res->hsts_max_age);
 }

@@ -39,6 +39,9 @@ void	response_free(struct moat_response *res);
  */
 bool	response_head(const struct moat_response *res, struct moat_buf *out);
 
+/* Was this header set (by the handler)?  Names compared without case. */
+bool	response_has_header(const struct moat_response *res, const char *name);
+
 /* The reason phrase for a status ("Not Found"), "" if unknown. */
 const char *response_reason(int status);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/fields.h"
 #include "http/params.h"
 #include "http/router.h"
 #include "http/token.h"
@@ -154,6 +155,7 @@ int
 router_compile(struct router *r, const struct moat_route *routes,
     size_t nroutes, char *err, size_t errlen)
 {
+	char why[256];
 	size_t i, j;
 
 	r->nroutes = 0;
@@ -174,6 +176,12 @@ router_compile(struct router *r, const struct moat_route *routes,
 			    "method, pattern or handler", i,
 			    rt->method ? rt->method : "(null)",
 			    rt->pattern ? rt->pattern : "(null)");
+			return -1;
+		}
+		/* A broken field declaration stops start-up, not a request. */
+		if (fields_check_route(rt, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "route %zu (%s %s): %s", i,
+			    rt->method, rt->pattern, why);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {

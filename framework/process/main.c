@@ -13,6 +13,7 @@
 #include "broker/catalogue.h"
 #include "core/config.h"
 #include "http/router.h"
+#include "process/reencrypt.h"
 #include "process/sandbox.h"
 #include "process/supervisor.h"
 
@@ -49,6 +50,8 @@ moat_main(const struct moat_app *app, int argc, char **argv)
 	bool check = false;
 	int i, rc;
 
+	if ((rc = reencrypt_command(argc, argv)) >= 0)	/* --reencrypt */
+		return rc;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];

@@ -39,12 +39,14 @@
 #include "core/clock.h"
 #include "core/incident.h"
 #include "http/errorpage.h"
+#include "http/fields.h"
 #include "http/host.h"
 #include "http/request_internal.h"
 #include "http/response_internal.h"
 #include "process/fault.h"
 #include "process/sandbox.h"
 #include "process/worker.h"
+#include "session/session.h"
 
 #define WORKER_MAX_CONNS	64
 #define RETIRE_IDLE_MS		300	/* idle this long when retiring: close */
@@ -236,6 +238,9 @@ dispatch(struct worker *w)
 {
 	struct moat_request *req = &w->req;
 	enum route_result rr;
+	char why[FIELDS_WHY_MAX];
+	const char *reason;
+	int status;
 
 	rr = router_match(w->router, req->method, &req->segments, &req->match);
 	if (rr == ROUTE_NOT_FOUND)
@@ -243,6 +248,26 @@ dispatch(struct worker *w)
 	if (rr == ROUTE_BAD_METHOD) {
 		errorpage_render(&w->res, 405, req->incident);
 		moat_response_header(&w->res, "Allow", req->match.allow);
+		return 0;
+	}
+	/* Unsafe methods: same origin, and the session's token if any. */
+	if ((status = csrf_check(req, req->match.route, &reason)) != 0) {
+		moat_log_warn("incident %s: %d for %s %.200s: %s",
+		    req->incident, status, req->method, req->path, reason);
+		return status;
+	}
+	/* Declared fields: checked, undeclared ones dropped (fields.h). */
+	if ((status = fields_apply(req, req->match.route, why,
+	    sizeof(why))) != 0) {
+		if (status != 400) {
+			moat_log_error("incident %s: route %s %s: %s",
+			    req->incident, req->method,
+			    req->match.route->pattern, why);
+			return status;
+		}
+		moat_log_info("incident %s: 400 for %s %.200s: %s",
+		    req->incident, req->method, req->path, why);
+		errorpage_render_detail(&w->res, 400, req->incident, why);
 		return 0;
 	}
 	if (req->match.route->handler(req, &w->res) != 0) {
@@ -284,6 +309,7 @@ handle_request(struct worker *w)
 
 	arena_reset(&w->arena);
 	response_reset(&w->res);
+	session_request_begin();
 	status = request_from_params(&w->req, &w->arena, &w->cfg->limits,
 	    w->fcgi.envp, w->incident, &why);
 	describe_request(w);
@@ -307,6 +333,7 @@ handle_request(struct worker *w)
 		status = dispatch(w);
 	if (status != 0)
 		errorpage_render(&w->res, status, w->incident);
+	session_finish(&w->req, &w->res);
 	send_response(w);
 	client_request_end();
 }

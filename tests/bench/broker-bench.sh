@@ -132,6 +132,9 @@ INSERT INTO bench SELECT i, 'title ' || i FROM generate_series(1, 1000) AS i;
 ANALYZE bench;
 GRANT SELECT ON bench TO $ROLE;
 SQL
+# The broker prepares its session statements too: they need their tables.
+psql_db -f "$SRC/sql/framework.sql" >/dev/null
+psql_db -v broker_role="$ROLE" -f "$SRC/sql/framework-grants.sql" >/dev/null
 
 # --- the broker's files ----------------------------------------------------------
 

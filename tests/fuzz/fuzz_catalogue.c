@@ -4,7 +4,8 @@
  *
  * Besides not crashing, an accepted catalogue must keep the promises the
  * broker relies on: names are identifiers, every parameter is used by
- * the SQL, text and bytes parameters have a maximum, and no SQL holds ';'.
+ * the SQL, text and bytes parameters have a maximum, no SQL holds ';',
+ * and only text parameters the worker sends are sealed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,13 @@ check_stmt(const struct stmt *s)
 			abort();
 		if (s->params[i].source == SOURCE_WORKER)
 			worker++;
+		/* Only text the worker sends is sealed, and every sensitive
+		 * name that is a parameter is sealed. */
+		if (s->params[i].sensitive != stmt_is_sensitive(s,
+		    s->params[i].name) || (s->params[i].sensitive &&
+		    (s->params[i].type != PARAM_TEXT ||
+		    s->params[i].source != SOURCE_WORKER)))
+			abort();
 	}
 	if (worker != s->nworker)
 		abort();

@@ -151,6 +151,85 @@ file_add(const struct moat_request *req, struct moat_response *res)
 	return 0;
 }
 
+/* POST /secrets: label, secret and (optional) hint; sealed by the broker. */
+static int
+secret_add(const struct moat_request *req, struct moat_response *res)
+{
+	const char *label = moat_request_form(req, "label");
+	const char *secret = moat_request_form(req, "secret");
+	const char *hint = moat_request_form(req, "hint");
+	struct moat_value v[3];
+	struct moat_rows *rows;
+	enum moat_db_status st;
+
+	if (label == NULL || secret == NULL)
+		return moat_response_text(res, 400, "label and secret\n");
+	v[0] = MOAT_TEXT(label);
+	v[1] = MOAT_TEXT(secret);
+	v[2] = hint != NULL ? MOAT_TEXT(hint) : MOAT_NULL;
+	if ((st = moat_db_run(req, "secret_add", v, 3, &rows)) != MOAT_DB_OK)
+		return db_status(res, st, req);
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "%s\n",
+	    moat_rows_text(rows, 0, 0));
+	return 0;
+}
+
+/* GET /secrets/{id}: "label|secret|hint", as the worker sees them. */
+static int
+secret_get(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_value v[1];
+	struct moat_rows *rows;
+	enum moat_db_status st;
+	const char *hint;
+	int64_t id;
+
+	if (!moat_request_route_int(req, "id", &id))
+		return -1;
+	v[0] = MOAT_INT(id);
+	if ((st = moat_db_run(req, "secret_get", v, 1, &rows)) != MOAT_DB_OK)
+		return db_status(res, st, req);
+	if (moat_rows_count(rows) == 0)
+		return moat_response_text(res, 404, "no such secret\n");
+	hint = moat_rows_text(rows, 0, 2);
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "%s|%s|%s\n",
+	    moat_rows_text(rows, 0, 0), moat_rows_text(rows, 0, 1),
+	    hint != NULL ? hint : "NULL");
+	return 0;
+}
+
+/*
+ * GET /secrets/{id}/batch: the secret between two plain statements in
+ * one pipeline, so each result must be opened as its own statement says.
+ */
+static int
+secret_batch(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_value v[1];
+	struct moat_call calls[3];
+	struct moat_rows *rows[3];
+	enum moat_db_status st;
+	int64_t id;
+
+	if (!moat_request_route_int(req, "id", &id))
+		return -1;
+	v[0] = MOAT_INT(id);
+	calls[0] = (struct moat_call){ "note_count", NULL, 0 };
+	calls[1] = (struct moat_call){ "secret_get", v, 1 };
+	calls[2] = (struct moat_call){ "note_count", NULL, 0 };
+	if ((st = moat_db_batch(req, calls, 3, rows)) != MOAT_DB_OK)
+		return db_status(res, st, req);
+	if (moat_rows_count(rows[1]) == 0)
+		return moat_response_text(res, 404, "no such secret\n");
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "%s|%s|%s\n",
+	    moat_rows_text(rows[0], 0, 0), moat_rows_text(rows[1], 0, 1),
+	    moat_rows_text(rows[2], 0, 0));
+	return 0;
+}
+
 /* GET /files/{id}: whatever the broker's descriptor reads. */
 static int
 file_get(const struct moat_request *req, struct moat_response *res)
@@ -318,6 +397,10 @@ static const struct moat_route routes[] = {
 	{ .method = "GET", .pattern = "/pid", .handler = show_pid },
 	{ .method = "POST", .pattern = "/files", .handler = file_add },
 	{ .method = "GET", .pattern = "/files/{id:int}", .handler = file_get },
+	{ .method = "POST", .pattern = "/secrets", .handler = secret_add },
+	{ .method = "GET", .pattern = "/secrets/{id:int}", .handler = secret_get },
+	{ .method = "GET", .pattern = "/secrets/{id:int}/batch",
+	    .handler = secret_batch },
 	{ .method = "POST", .pattern = "/hostile/{attack:slug}", .handler = hostile },
 };
 

@@ -22,6 +22,8 @@ psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; 
 psql_it() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 psql_admin -c "CREATE DATABASE $DB" -c "CREATE ROLE $ROLE LOGIN" >/dev/null
+psql_it -f "$MOAT_SRCDIR/sql/framework.sql" >/dev/null
+psql_it -v broker_role="$ROLE" -f "$MOAT_SRCDIR/sql/framework-grants.sql" >/dev/null
 psql_it >/dev/null <<SQL
 CREATE TABLE it_notes (id bigserial PRIMARY KEY, owner int8 NOT NULL,
     title text NOT NULL, body text NOT NULL);
@@ -31,6 +33,12 @@ CREATE TABLE it_files (id bigserial PRIMARY KEY, title text NOT NULL,
     stored text NOT NULL);
 GRANT SELECT, INSERT ON it_files TO $ROLE;
 GRANT USAGE ON SEQUENCE it_files_id_seq TO $ROLE;
+-- Sealed columns are plain text to the database.  UPDATE is for
+-- --reencrypt, which runs as the broker's role.
+CREATE TABLE it_secrets (id bigserial PRIMARY KEY, label text NOT NULL,
+    secret text NOT NULL, hint text);
+GRANT SELECT, INSERT, UPDATE ON it_secrets TO $ROLE;
+GRANT USAGE ON SEQUENCE it_secrets_id_seq TO $ROLE;
 SQL
 
 # The secrets file belongs to the broker's user and nobody else.
@@ -70,7 +78,8 @@ wait_log() {
 }
 
 # --- honest use ----------------------------------------------------------------
-it_contains "the broker prepared the catalogue" "broker: 7 statements prepared" "$(log)"
+wait_log "statements prepared"
+it_contains "the broker prepared the catalogue" "broker: 9 statements prepared" "$(log)"
 id=$(it_curl /notes -d 'title=first&body=hello+broker')
 it_check "a statement inserts through the broker" 1 "$id"
 it_check "a statement reads through the broker" "first|hello broker" "$(it_curl /notes/1)"
@@ -237,6 +246,133 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "SKIP: broker sandbox checks need root"
 fi
+
+# --- encryption at rest -------------------------------------------------------------------
+# restart_app: stop, start, and wait until the broker has prepared the
+# catalogue again (it reads the secrets file only at start).
+restart_app() {
+	local before
+	before=$(grep -c 'statements prepared' "$IT_DIR/moat.log")
+	it_stop_app
+	for i in $(seq 1 50); do [ -e "$IT_DIR/moat.sock" ] || break; sleep 0.1; done
+	it_start_app || return 1
+	for i in $(seq 1 100); do
+		[ "$(grep -c 'statements prepared' "$IT_DIR/moat.log")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+}
+secret_add() {	# secret_add LABEL SECRET [HINT]
+	it_curl /secrets --data-urlencode "label=$1" --data-urlencode "secret=$2" \
+		${3:+--data-urlencode "hint=$3"}
+}
+sealed_of() { psql_it -c "SELECT $2 FROM it_secrets WHERE id = $1"; }
+reencrypt() {
+	"$IT_APP" -c "$IT_DIR/moat.conf" --reencrypt "$@" 2>"$IT_DIR/reencrypt.err"
+}
+SECRETS=$SECRETS_DIR/broker.secrets
+LONG=$(head -c 200 /dev/zero | tr '\0' 'z')
+
+s1=$(secret_add first "my first secret" "a hint")
+it_check "a sensitive value is written through the broker" 1 "$s1"
+it_check "it reads back in plaintext" "first|my first secret|a hint" "$(it_curl /secrets/1)"
+it_check "it is opened inside a batch too" "1|my first secret|1" "$(it_curl /secrets/1/batch)"
+raw=$(sealed_of 1 secret)
+case "$raw" in
+'m1$1$'*) it_pass "the database holds only the sealed form (m1\$1\$...)" ;;
+*) it_fail "the database holds only the sealed form (m1\$1\$...)" "$raw" ;;
+esac
+it_check "no plaintext reaches the database" 0 \
+	"$(psql_it -c "SELECT count(*) FROM it_secrets WHERE secret LIKE '%secret%' OR hint LIKE '%hint%'")"
+it_check "the hint column is sealed too" 't' "$(psql_it -c "SELECT hint LIKE 'm1\$1\$%' FROM it_secrets WHERE id = 1")"
+it_check "the cap is on the plaintext: 200 bytes fit text 200" 2 "$(secret_add long "$LONG")"
+it_check "a 200-byte secret reads back whole" "long|$LONG|NULL" "$(it_curl /secrets/2)"
+it_check "NULL stays NULL, unsealed" 't' "$(psql_it -c 'SELECT hint IS NULL FROM it_secrets WHERE id = 2')"
+it_check "the sealed form is longer than the cap" 't' "$(psql_it -c 'SELECT length(secret) > 200 FROM it_secrets WHERE id = 2')"
+
+# Tampered with in the database: the statement fails, the broker lives.
+violations=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
+secret_add tampered "tampered secret" "h3" >/dev/null
+psql_it -c "UPDATE it_secrets SET secret = overlay(secret PLACING
+    CASE WHEN substr(secret, 30, 1) = 'A' THEN 'B' ELSE 'A' END FROM 30 FOR 1) WHERE id = 3"
+tampered=$(sealed_of 3 secret)
+it_check "a tampered value fails the statement with MT001" "db failed MT001" "$(it_curl /secrets/3)"
+it_check "... also inside a batch" "db failed MT001" "$(it_curl /secrets/3/batch)"
+wait_log 'statement secret_get: column secret: a sealed value (key id 1) does not open'
+it_contains "the failure is logged with statement and column" \
+	"statement secret_get: column secret: a sealed value (key id 1) does not open: does not authenticate" "$(log)"
+case "$(log)" in
+*"$tampered"*|*"tampered secret"*) it_fail "the log holds neither the sealed value nor the plaintext" ;;
+*) it_pass "the log holds neither the sealed value nor the plaintext" ;;
+esac
+# Moved to another column: the column name is bound to the value.
+secret_add moved "moved secret" >/dev/null
+psql_it -c "UPDATE it_secrets SET hint = secret WHERE id = 4"
+it_check "a value copied into another column does not open there" "db failed MT001" "$(it_curl /secrets/4)"
+psql_it -c "UPDATE it_secrets SET secret = 'plain text' WHERE id = 2"
+it_check "a plaintext value in a sensitive column fails too" "db failed MT001" "$(it_curl /secrets/2)"
+psql_it -c "UPDATE it_secrets SET secret = '$(sealed_of 1 secret)' WHERE id = 2"
+it_check "the broker survived the bad values" "first|my first secret|a hint" "$(it_curl /secrets/1)"
+it_check "no worker was replaced for them" "$violations" "$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")"
+
+# Rotation: a new current key; the old one still opens what it sealed.
+old1=$(sealed_of 1 secret)
+"$MOAT_SRCDIR/deploy/moat-keygen" --rotate-data-key "$SECRETS" >/dev/null
+it_check "the rotation keeps both keys and makes 2 current" "1 2 2" \
+	"$(sed -n 's/^data_key = \([0-9]*\):.*/\1/p; s/^data_key_current = //p' "$SECRETS" | tr '\n' ' ' | sed 's/ $//')"
+owner=$(id -un)
+[ "$(id -u)" = 0 ] && owner=moat-broker
+it_check "the secrets file keeps its owner and mode" "$owner 600" "$(stat -c '%U %a' "$SECRETS")"
+restart_app
+it_check "after rotation, new values are sealed under key 2" 5 "$(secret_add fifth "fifth secret" "h5")"
+it_check "key 2 wrote it" 't' "$(psql_it -c "SELECT secret LIKE 'm1\$2\$%' FROM it_secrets WHERE id = 5")"
+it_check "values under key 1 still open" "first|my first secret|a hint" "$(it_curl /secrets/1)"
+# Enough rows under key 1 for several batches of the re-encrypt command.
+psql_it -c "INSERT INTO it_secrets (label, secret) SELECT 'bulk', secret
+    FROM it_secrets, generate_series(1, 1200) WHERE id = 1"
+bulk=$(psql_it -c "SELECT max(id) FROM it_secrets")
+
+out=$(reencrypt 'it_secrets.secret;drop' 2>&1; echo "rc=$?")
+it_contains "--reencrypt refuses a bad column list" "is not TABLE.COLUMN" "$(cat "$IT_DIR/reencrypt.err")"
+it_contains "... with status 2" "rc=2" "$out"
+t0=$(date +%s%N)
+out=$(reencrypt it_secrets.secret,it_secrets.hint; echo "rc=$?")
+t1=$(date +%s%N)
+echo "reencrypt: 1205 rows in $(( (t1 - t0) / 1000000 )) ms"
+it_contains "re-encrypt re-seals the secrets, skips current, counts the tampered one" \
+	"it_secrets.secret: 1203 re-sealed, 1 already current, 1 failed" "$out"
+it_contains "re-encrypt re-seals the hints, counts the moved one" \
+	"it_secrets.hint: 2 re-sealed, 1 already current, 1 failed" "$out"
+it_contains "failures make the status 1" "rc=1" "$out"
+it_contains "a failure names the row, not the value" \
+	"it_secrets.secret: row id=3: does not authenticate" "$(cat "$IT_DIR/reencrypt.err")"
+case "$(cat "$IT_DIR/reencrypt.err")" in
+*"$tampered"*|*"tampered secret"*) it_fail "re-encrypt shows no value" ;;
+*) it_pass "re-encrypt shows no value" ;;
+esac
+psql_it -c "DELETE FROM it_secrets WHERE id IN (3, 4)"
+out=$(reencrypt it_secrets.secret,it_secrets.hint@id; echo "rc=$?")
+it_contains "a second run finds everything current" \
+	"it_secrets.secret: 0 re-sealed, 1203 already current, 0 failed" "$out"
+it_contains "... the hints too, and succeeds" "it_secrets.hint: 0 re-sealed, 2 already current, 0 failed" "$out"
+it_contains "... with status 0" "rc=0" "$out"
+it_check "every sealed value is under key 2" 0 \
+	"$(psql_it -c "SELECT count(*) FROM it_secrets WHERE secret NOT LIKE 'm1\$2\$%' OR hint NOT LIKE 'm1\$2\$%'")"
+it_check "re-sealed values read back" "first|my first secret|a hint" "$(it_curl /secrets/1)"
+it_check "a re-sealed bulk row reads back" "bulk|my first secret|NULL" "$(it_curl "/secrets/$bulk")"
+
+# The old key can go: everything opens under key 2 alone.
+"$MOAT_SRCDIR/deploy/moat-keygen" --remove-data-key "$SECRETS" 2 >/dev/null 2>&1
+it_check "the current key cannot be removed" 2 "$(sed -n 's/^data_key = \([0-9]*\):.*/\1/p' "$SECRETS" | wc -l)"
+"$MOAT_SRCDIR/deploy/moat-keygen" --remove-data-key "$SECRETS" 1 >/dev/null
+it_check "key 1 is gone from the secrets file" "2" "$(sed -n 's/^data_key = \([0-9]*\):.*/\1/p' "$SECRETS" | tr '\n' ' ' | sed 's/ $//')"
+restart_app
+it_check "with key 1 removed, re-sealed values still read" "first|my first secret|a hint" "$(it_curl /secrets/1)"
+it_check "... and new ones" "fifth|fifth secret|h5" "$(it_curl /secrets/5)"
+psql_it -c "INSERT INTO it_secrets (id, label, secret) VALUES (99999, 'old', '$old1')"
+it_check "a value left under a removed key fails cleanly" "db failed MT001" "$(it_curl /secrets/99999)"
+wait_log 'sealed under a key id not in the keyring'
+it_contains "... and the log says why" "column secret: a sealed value (key id 1) does not open: sealed under a key id not in the keyring" "$(log)"
 
 # --- start-up refuses bad secrets and a bad catalogue ------------------------------------
 it_stop_app

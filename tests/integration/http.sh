@@ -59,6 +59,48 @@ it_check "truncated multipart is 400" 400 \
 	   it_status /form -H 'Content-Type: multipart/form-data; boundary=XX' --data-binary @-)"
 it_check "a 413 leaves the kept connection usable" "test app" "$(it_curl /)"
 
+# --- declared fields ---------------------------------------------------------
+it_check "declared fields reach the handler typed" \
+	"$(printf 'name=ann\nage=42\nsize=m index=1\nsite=https://x.example/a\nextra=(dropped)')" \
+	"$(it_curl '/fields?name=ann&age=42&size=m&site=https://x.example/a&extra=x')"
+it_check "optional fields may be left out" "$(printf 'name=bo\nextra=(dropped)')" \
+	"$(it_curl '/fields?name=bo&age=')"
+it_check "a failing field is 400" 400 "$(it_status '/fields?name=ann&age=151')"
+page=$(it_curl '/fields?name=ann&age=151')
+it_contains "the 400 page names the field" "<p>field age: is out of range</p>" "$page"
+it_contains "the 400 page keeps its incident id" "Incident: <code>" "$page"
+case "$page" in *151*) it_fail "the 400 page does not echo the value" "$page" ;;
+*) it_pass "the 400 page does not echo the value" ;; esac
+id=$(printf '%s' "$page" | sed -n 's/.*<code>\([0-9A-Z]*\)<\/code>.*/\1/p')
+it_check "a required field" 400 "$(it_status '/fields?age=1')"
+it_contains "a missing field is named" "field name: is required" "$(it_curl '/fields?age=1')"
+page=$(it_curl '/fields?name=ann&age=%3Cscript%3Ealert(1)%3C/script%3E')
+it_contains "a script in a number is refused by name" "field age: is not a whole number" "$page"
+case "$page" in *script*|*alert*) it_fail "a script value is never echoed" "$page" ;;
+*) it_pass "a script value is never echoed" ;; esac
+page=$(it_curl '/fields?name=%22%3E%3Csvg%20onload=alert(1)%3E%3Ca%20href=')
+it_contains "an over-long value is refused by name" "field name: is too long" "$page"
+case "$page" in *svg*|*onload*|*alert*) it_fail "a markup value is never echoed" "$page" ;;
+*) it_pass "a markup value is never echoed" ;; esac
+it_contains "javascript: is not a URL" "field site: is not an http or https URL" \
+	"$(it_curl '/fields?name=a&site=javascript:alert(1)')"
+it_contains "a declared field sent twice is refused" "field name: was sent more than once" \
+	"$(it_curl '/fields?name=a&name=b')"
+it_check "POST reads the form, drops the query and undeclared fields" \
+	"$(printf 'name=bob\nage=7\nextra=(dropped)\ncsrf_token kept')" \
+	"$(it_curl '/fields?name=q&extra=1' -d 'name=bob&extra=2&age=7&csrf_token=T')"
+it_contains "POST ignores a field sent only in the query" "field name: is required" \
+	"$(it_curl '/fields?name=q' -d 'age=7')"
+it_check "multipart text fields are checked" "$(printf 'name=mp\nextra=(dropped)')" \
+	"$(it_curl /fields -F name=mp -F extra=x)"
+it_check "routes without fields keep every field" "$(printf 'a=1\nb=2')" \
+	"$(it_curl '/form?zzz=1' -d 'a=1&b=2&c=3')"
+sleep 0.3
+it_contains "the log names the field under the same incident" \
+	"incident $id: 400 for GET /fields: field age: is out of range" "$(cat "$IT_DIR/moat.log")"
+case "$(cat "$IT_DIR/moat.log")" in *svg*|*onload*) it_fail "the log carries no field value" ;;
+*) it_pass "the log carries no field value" ;; esac
+
 # --- headers and cookies -----------------------------------------------------
 it_check "header by name" "probe/1.0" "$(it_curl /header/User-Agent -A probe/1.0)"
 it_check "cookie by name" "v2" "$(it_curl /cookie/b -H 'Cookie: a=v1; b=v2')"
@@ -94,5 +136,15 @@ id=$(printf '%s' "$page" | sed -n 's/.*<code>\([0-9A-Z]*\)<\/code>.*/\1/p')
 sleep 0.3
 it_contains "log line carries the same incident id" "incident $id: handler for GET /fail failed" \
 	"$(cat "$IT_DIR/moat.log")"
+
+# --- the hello app's POST /echo declares its one field -------------------------
+it_stop_app
+rm -f "$IT_DIR/moat.sock"
+IT_APP="$MOAT_BUILDDIR/app/moat-hello"
+it_start_app || exit 1
+it_check "hello: /echo answers with its field" "hi there" "$(it_curl /echo -d 'message=hi+there&x=1')"
+it_contains "hello: /echo needs its field" "field message: is required" "$(it_curl /echo -d 'x=1')"
+it_contains "hello: /echo caps its field" "field message: is too long" \
+	"$(head -c 201 /dev/zero | tr '\0' 'a' | sed 's/^/message=/' | it_curl /echo --data-binary @-)"
 
 it_finish

@@ -117,6 +117,47 @@ echo_form(const struct moat_request *req, struct moat_response *res)
 	return 0;
 }
 
+/*
+ * /fields: every field is declared, so the handler reads typed values and
+ * shows whether an undeclared field ("extra") or the CSRF token got
+ * through.  Values are printed as text/plain, never as HTML.
+ */
+static int
+echo_fields(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	const char *v, *extra;
+	int64_t age;
+
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(body, "name=%s\n",
+	    moat_request_field_text(req, "name"));
+	if (moat_request_field_int(req, "age", &age))
+		moat_buf_printf(body, "age=%lld\n", (long long)age);
+	if ((v = moat_request_field_text(req, "size")) != NULL)
+		moat_buf_printf(body, "size=%s index=%lld\n", v,
+		    (long long)moat_request_field(req, "size")->i);
+	if ((v = moat_request_field_text(req, "site")) != NULL)
+		moat_buf_printf(body, "site=%s\n", v);
+	extra = moat_request_query(req, "extra");
+	if (extra == NULL)
+		extra = moat_request_form(req, "extra");
+	moat_buf_printf(body, "extra=%s\n", extra != NULL ? extra :
+	    "(dropped)");
+	if ((v = moat_request_form(req, "csrf_token")) != NULL)
+		moat_buf_printf(body, "csrf_token kept\n");
+	return 0;
+}
+
+static const char *const sizes[] = { "s", "m", "l", NULL };
+static const struct moat_field profile_fields[] = {
+	{ .name = "name", .type = MOAT_FIELD_STRING, .required = true,
+	    .min_len = 1, .max_len = 20 },
+	{ .name = "age", .type = MOAT_FIELD_UINT, .max = 150 },
+	{ .name = "size", .type = MOAT_FIELD_ENUM, .choices = sizes },
+	{ .name = "site", .type = MOAT_FIELD_URL },
+};
+
 static int
 echo_cookie(const struct moat_request *req, struct moat_response *res)
 {
@@ -261,6 +302,10 @@ static const struct moat_route routes[] = {
 	{ .method = "GET", .pattern = "/rawlog", .handler = raw_log },
 	{ .method = "POST", .pattern = "/form", .handler = echo_form },
 	{ .method = "PUT", .pattern = "/form", .handler = echo_form },
+	{ .method = "GET", .pattern = "/fields", .handler = echo_fields,
+	    .fields = profile_fields, .nfields = MOAT_NELEM(profile_fields) },
+	{ .method = "POST", .pattern = "/fields", .handler = echo_fields,
+	    .fields = profile_fields, .nfields = MOAT_NELEM(profile_fields) },
 	{ .method = "GET", .pattern = "/cookie/{name:str}", .handler = echo_cookie },
 	{ .method = "GET", .pattern = "/header/{name:str}", .handler = echo_header },
 	{ .method = "GET", .pattern = "/pid", .handler = show_pid },

@@ -2,7 +2,9 @@
  * test_catalogue.c - the statement catalogue parser: the format that
  * bounds everything a worker can make the database do.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -129,6 +131,30 @@ static const struct {
 	    "cat:2: statement a: unknown source \"session.other\"" },
 	{ "statement a user\nsensitive\n",
 	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	{ "statement a user\nsensitive b\nsensitive b\n",
+	    "cat:3: statement a: sensitive b declared twice" },
+	{ "statement a user\nsensitive B\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	{ "statement a user\nsensitive b c\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	{ "statement a user\nparam n int\nsensitive n\nsql SELECT $1\nend\n",
+	    "cat:5: statement a: sensitive n is an int parameter; only text "
+	    "parameters can be sealed" },
+	{ "statement a user\nsensitive f\nparam f bool\nsql SELECT $1\nend\n",
+	    "cat:5: statement a: sensitive f is a bool parameter; only text "
+	    "parameters can be sealed" },
+	{ "statement a user\nparam b bytes 9\nsensitive b\nsql SELECT $1\n"
+	    "end\n",
+	    "cat:5: statement a: sensitive b is a bytes parameter; only text "
+	    "parameters can be sealed" },
+	{ "statement a user\nparam u int session.user_id\nsensitive u\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:5: statement a: sensitive u is an int parameter; only text "
+	    "parameters can be sealed" },
+	{ "statement a user\nparam s text 32 file.name\nsensitive s\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:5: statement a: sensitive s is filled by the broker; only "
+	    "parameters the worker sends can be sealed" },
 	{ "statement a user\nselect 1\n",
 	    "cat:2: statement a: unknown keyword \"select\"" },
 	{ "statement a user\nparam 9x int\n",
@@ -147,6 +173,59 @@ test_bad_catalogues(void)
 		CU_ASSERT_STRING_EQUAL(err, bad[i].error);
 		catalogue_free(&c);
 	}
+}
+
+/*
+ * A sensitive name seals the text parameter of that name and opens the
+ * result column of that name; a name that is no parameter is a column.
+ */
+static void
+test_sensitive(void)
+{
+	static const char text[] =
+	    "statement secret_add user\n"
+	    "\tparam owner int session.user_id\n"
+	    "\tparam label text 20\n"
+	    "\tsensitive secret\n"
+	    "\tparam secret text 100\n"
+	    "\tsql INSERT INTO s (owner, label, secret) VALUES ($1, $2, $3)\n"
+	    "end\n"
+	    "statement secret_get user\n"
+	    "\tparam owner int session.user_id\n"
+	    "\tsensitive secret\n"
+	    "\tsensitive hint\n"
+	    "\tsql SELECT label, secret, hint FROM s WHERE owner = $1\n"
+	    "end\n";
+	struct catalogue c;
+	char err[CATALOGUE_ERR_MAX], path[] = "/tmp/moat-cat-test.XXXXXX";
+	const struct stmt *s;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(parse(&c, text, err), 0);
+	s = catalogue_find(&c, "secret_add", 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_FALSE(s->params[0].sensitive);
+	CU_ASSERT_FALSE(s->params[1].sensitive);
+	CU_ASSERT_TRUE(s->params[2].sensitive);
+	CU_ASSERT_TRUE(stmt_is_sensitive(s, "secret"));
+	CU_ASSERT_FALSE(stmt_is_sensitive(s, "label"));
+	CU_ASSERT_FALSE(stmt_is_sensitive(s, "secre"));
+	s = catalogue_find(&c, "secret_get", 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(s->nsensitive, 2);
+	CU_ASSERT_FALSE(s->params[0].sensitive);
+	CU_ASSERT_TRUE(stmt_is_sensitive(s, "hint"));
+	catalogue_free(&c);
+	/* Loading no longer refuses a catalogue with sensitive columns. */
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, text, sizeof(text) - 1) ==
+	    (ssize_t)sizeof(text) - 1);
+	close(fd);
+	CU_ASSERT_EQUAL(catalogue_load(&c, path, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.count, 2);
+	catalogue_free(&c);
+	unlink(path);
 }
 
 static void
@@ -193,6 +272,7 @@ register_catalogue_tests(void)
 	static const struct unit_test tests[] = {
 		{ "good catalogue", test_good_catalogue },
 		{ "bad catalogues name file:line", test_bad_catalogues },
+		{ "sensitive parameters and columns", test_sensitive },
 		{ "hostile bytes and sizes", test_hostile_bytes },
 	};
 

@@ -10,6 +10,7 @@
 #include <moat/log.h>
 #include <moat/request.h>
 #include <moat/response.h>
+#include <moat/session.h>
 #include <moat/validate.h>
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct moat_request;
+struct moat_value_out;
 
 /** An uploaded file from a multipart/form-data body. */
 struct moat_upload {
@@ -82,6 +83,42 @@ const char	*moat_request_route_param(const struct moat_request *req,
 /** A {name:int} route segment; false if the route has no such segment. */
 bool		 moat_request_route_int(const struct moat_request *req,
 		    const char *name, int64_t *out);
+
+/*
+ * Declared fields (struct moat_route's fields; see moat/validate.h).  On a
+ * route that declares fields, each was checked before the handler runs: a
+ * failure, or a declared field sent more than once, never reaches the
+ * handler (the client gets 400 naming the field).  Every undeclared query
+ * and form field has been dropped, so moat_request_query() and
+ * moat_request_form() answer NULL for it, and these getters give the
+ * typed values.  GET and HEAD read fields from the query string, other
+ * methods from the form (the query string is then dropped whole).  The
+ * form keeps MOAT_CSRF_FIELD for the framework; uploaded files are not
+ * affected.  On a route that declares none, nothing is dropped and these
+ * getters answer NULL or false.
+ */
+
+/**
+ * The checked value of a declared field; NULL if the route did not declare
+ * name.  present is false when an optional field was not sent (or empty).
+ */
+const struct moat_value_out *moat_request_field(
+		    const struct moat_request *req, const char *name);
+
+/** A declared field's text (ENUM: the matching choice); NULL if absent. */
+const char	*moat_request_field_text(const struct moat_request *req,
+		    const char *name);
+
+/**
+ * A declared INT, UINT or PORT field's value; false if it is absent,
+ * undeclared or of another type.
+ */
+bool		 moat_request_field_int(const struct moat_request *req,
+		    const char *name, int64_t *out);
+
+/** A declared BOOL field's value; false if absent, undeclared or not BOOL. */
+bool		 moat_request_field_bool(const struct moat_request *req,
+		    const char *name, bool *out);
 
 /** The short incident id that error pages and the log share. */
 const char	*moat_request_incident_id(const struct moat_request *req);

@@ -1,0 +1,88 @@
+-- framework.sql - Moat's own tables: accounts, sessions, login throttling.
+--
+-- Apply it (as the database owner) before the application's schema; it is
+-- idempotent, so applying it again changes nothing.  Only the broker reads
+-- and writes these tables, through the statements in
+-- framework/broker/auth_sql.c; no statement of the application's catalogue
+-- needs them, and a worker can reach them only through the broker's
+-- session and account operations.
+--
+-- Times are the database's (now()), so several app hosts that share this
+-- database agree on expiry and throttling whatever their clocks say.
+
+CREATE TABLE IF NOT EXISTS moat_users (
+	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	username	text NOT NULL CHECK (octet_length(username) BETWEEN 1 AND 64),
+	-- scrypt, self-describing: "$scrypt$ln=..,r=..,p=..$salt$hash"
+	password_hash	text NOT NULL,
+	is_admin	boolean NOT NULL DEFAULT false,
+	locked		boolean NOT NULL DEFAULT false,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	password_changed_at timestamptz NOT NULL DEFAULT now()
+);
+-- "Alice" and "alice" are one account.
+CREATE UNIQUE INDEX IF NOT EXISTS moat_users_name ON moat_users (lower(username));
+
+-- A session is known by HMAC-SHA-256(session key, token) only: a copy of
+-- this table does not let anyone present a session cookie.
+CREATE TABLE IF NOT EXISTS moat_sessions (
+	token_hash	bytea PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+	user_id		bigint REFERENCES moat_users (id) ON DELETE CASCADE,
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	last_seen	timestamptz NOT NULL DEFAULT now(),
+	-- Optional binding (config): a keyed hash of the User-Agent and the
+	-- client's network prefix ("192.0.2.0/24").  NULL: not bound.
+	agent_hash	bytea,
+	network		text
+);
+CREATE INDEX IF NOT EXISTS moat_sessions_user ON moat_sessions (user_id);
+CREATE INDEX IF NOT EXISTS moat_sessions_seen ON moat_sessions (last_seen);
+
+-- Failed log-ins per key: "u:<name>" (the account, from anywhere),
+-- "un:<name>|<network>" (the account from one network) and "n:<network>"
+-- (any account from one network).  See moat_throttle_fail for the policy.
+CREATE TABLE IF NOT EXISTS moat_throttle (
+	key		text PRIMARY KEY,
+	failures	integer NOT NULL,
+	window_start	timestamptz NOT NULL,
+	blocked_until	timestamptz
+);
+
+-- Seconds until the most restrictive of keys allows an attempt; 0: now.
+CREATE OR REPLACE FUNCTION moat_throttle_wait(keys text[])
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT coalesce(max(ceil(extract(epoch FROM blocked_until - now()))), 0)::bigint
+	  FROM moat_throttle
+	 WHERE key = ANY (keys) AND blocked_until > now()
+$$;
+
+-- Count one failure for key.  Within a window of window_secs, the first
+-- free failures cost nothing; each one after that blocks the key for a
+-- delay that doubles (1 s, 2 s, 4 s, ...) up to cap_secs.  A window with
+-- no failure starts the count afresh.  Nothing ever blocks for longer
+-- than cap_secs after the last failure.
+CREATE OR REPLACE FUNCTION moat_throttle_fail(k text, free integer,
+    cap_secs integer, window_secs integer)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	n integer;
+BEGIN
+	INSERT INTO moat_throttle AS t (key, failures, window_start)
+	VALUES (k, 1, now())
+	ON CONFLICT (key) DO UPDATE SET
+		failures = CASE WHEN t.window_start < now() - make_interval(secs => window_secs)
+		    THEN 1 ELSE t.failures + 1 END,
+		window_start = CASE WHEN t.window_start < now() - make_interval(secs => window_secs)
+		    THEN now() ELSE t.window_start END
+	RETURNING failures INTO n;
+	IF n > free THEN
+		UPDATE moat_throttle
+		   SET blocked_until = now() + make_interval(secs =>
+		       least(cap_secs::float8, power(2, least(n - free - 1, 30))))
+		 WHERE key = k;
+	END IF;
+END
+$$;
+
+-- Old throttle rows are dropped by the broker now and then.
+CREATE INDEX IF NOT EXISTS moat_throttle_window ON moat_throttle (window_start);

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# web.sh - sessions, accounts, CSRF and throttling end to end: curl through
+# nginx to the app, its broker and a real PostgreSQL.  The session cookie is
+# handled by hand, so every test states exactly which cookie it sends.
+
+. "$MOAT_SRCDIR/tests/integration/lib.sh"
+. "$MOAT_SRCDIR/tests/integration/lib-db.sh"
+
+it_db_setup web
+IT_APP="$MOAT_BUILDDIR/tests/integration/web-app"
+IT_WORKERS=3
+IT_TIMEOUT=10
+IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/web.catalogue
+broker_secrets = $SECRETS_DIR/broker.secrets
+session_idle_timeout = 4
+session_absolute_timeout = 12
+session_bind_agent = on
+session_bind_network = on"
+it_setup
+trap it_db_cleanup EXIT
+
+H=$IT_DIR/headers
+B=$IT_DIR/body
+# req METHOD PATH [curl args...]: the status; headers in $H, body in $B.
+req() {
+	local m=$1 p=$2
+	shift 2
+	curl -sS --max-time 30 -X "$m" -D "$H" -o "$B" -w '%{http_code}' "$@" "$IT_BASE$p"
+}
+body() { cat "$B"; }
+header() { sed -n "s/^$1: //Ip" "$H" | tr -d '\r' | head -n 1; }
+# The session token the last response set ("" if none, "-" if cleared).
+set_token() {
+	local line
+	line=$(grep -i '^Set-Cookie: __Host-moat=' "$H" | tr -d '\r')
+	case "$line" in
+	"") echo "" ;;
+	*"Max-Age=0"*) echo "-" ;;
+	*) printf '%s\n' "$line" | sed 's/^[^=]*=\([^;]*\);.*/\1/' ;;
+	esac
+}
+jar() { printf 'Cookie: __Host-moat=%s' "$1"; }
+# A fresh anonymous session: sets TOK and CSRF.
+fresh() {
+	req GET /form >/dev/null
+	TOK=$(set_token)
+	CSRF=$(body | sed -n 's/^csrf=//p')
+}
+# post PATH DATA: with the current TOK and CSRF.
+post() { req POST "$1" -H "$(jar "$TOK")" --data "$2&csrf_token=$CSRF"; }
+whoami() { req GET /me -H "$(jar "$1")" "${@:2}" >/dev/null; body; }
+# After a response that set a new token, use it and its CSRF token.
+rotate() {
+	TOK=$(set_token)
+	req GET /form -H "$(jar "$TOK")" >/dev/null
+	CSRF=$(body | sed -n 's/^csrf=//p')
+}
+
+# --- cookie and headers ---------------------------------------------------------
+req GET /plain >/dev/null
+it_check "a page without a session sets no cookie" 0 "$(grep -ci '^Set-Cookie' "$H")"
+it_check "a page without a session may be cached" "" "$(header Cache-Control)"
+
+fresh
+line=$(grep -i '^Set-Cookie:' "$H" | tr -d '\r')
+it_check "the session cookie has every attribute" \
+	"Set-Cookie: __Host-moat=$TOK; Path=/; Secure; HttpOnly; SameSite=Lax" "$line"
+it_check "the token is 43 characters of base64url" 43 "$(printf '%s' "$TOK" | tr -cd 'A-Za-z0-9_-' | wc -c)"
+it_check "a response that uses the session is not stored" "no-store" "$(header Cache-Control)"
+it_check "the CSRF token is 43 characters" 43 "${#CSRF}"
+it_check "the database holds no token, only its 32-byte HMAC" "1|0" \
+	"$(psql_it -c "SELECT count(*), count(*) FILTER (WHERE position(convert_to('$TOK', 'UTF8') IN token_hash) > 0 OR octet_length(token_hash) <> 32) FROM moat_sessions")"
+ANON=$TOK
+
+# --- registration -----------------------------------------------------------------
+it_check "registration succeeds" 200 "$(post /register 'username=alice&password=correct+horse+battery')"
+it_check "registration signs in with a new token" "yes" "$([ -n "$(set_token)" ] && [ "$(set_token)" != "$ANON" ] && echo yes)"
+rotate
+ALICE_ID=$(psql_it -c "SELECT id FROM moat_users WHERE username = 'alice'")
+it_check "the new account is signed in" "user $ALICE_ID admin 0" "$(whoami "$TOK")"
+it_check "the anonymous token no longer works" "user 0 admin 0" "$(whoami "$ANON")"
+case "$(psql_it -c "SELECT password_hash FROM moat_users WHERE id = $ALICE_ID")" in
+'$scrypt$ln=17,r=8,p=1$'*) it_pass "the password is stored as scrypt at OWASP's cost" ;;
+*) it_fail "the password is stored as scrypt at OWASP's cost" "$(psql_it -c "SELECT left(password_hash, 24) FROM moat_users")" ;;
+esac
+fresh
+it_check "a taken name (any case) is refused" "409 taken" "$(post /register 'username=ALICE&password=another+password') $(body)"
+it_check "a 7-byte password is refused" "400 invalid" "$(post /register 'username=bob&password=1234567') $(body)"
+long=$(head -c 129 /dev/zero | tr '\0' 'a')
+it_check "a 129-byte password is refused, not truncated" 400 "$(post /register "username=bob&password=$long")"
+it_check "a name with a slash is refused" "400 invalid" "$(post /register 'username=b/ob&password=long+enough+pw') $(body)"
+pw128=$(head -c 128 /dev/zero | tr '\0' 'p')
+it_check "a 128-byte password is accepted" 200 "$(post /register "username=bob&password=$pw128")"
+rotate
+BOB=$TOK
+BOB_ID=$(psql_it -c "SELECT id FROM moat_users WHERE username = 'bob'")
+fresh
+it_check "the 128-byte password is checked in full" "401 denied" "$(post /login "username=bob&password=${pw128%p}q") $(body)"
+
+# --- log-in and log-out -----------------------------------------------------------
+fresh
+PRE=$TOK
+it_check "a wrong password is denied" "401 denied" "$(post /login 'username=alice&password=wrong+password') $(body)"
+it_check "an unknown user gets the same answer" "401 denied" "$(post /login 'username=nobody&password=wrong+password') $(body)"
+it_check "a right password signs in" "200 ok" "$(post /login 'username=alice&password=correct+horse+battery') $(body)"
+it_check "log-in gives a new token" yes "$([ -n "$(set_token)" ] && [ "$(set_token)" != "$PRE" ] && echo yes)"
+rotate
+A1=$TOK
+A1_CSRF=$CSRF
+it_check "the pre-log-in token is gone" "user 0 admin 0" "$(whoami "$PRE")"
+it_check "user names are not case-sensitive" 200 "$(fresh; post /login 'username=Alice&password=correct+horse+battery')"
+rotate
+A2=$TOK
+A2_CSRF=$CSRF
+it_check "two sessions of one user live side by side" "user $ALICE_ID admin 0|user $ALICE_ID admin 0" "$(whoami "$A1")|$(whoami "$A2")"
+
+# --- CSRF --------------------------------------------------------------------------
+TOK=$A1
+it_check "an action with the session's token runs" "200 done" "$(req POST /act -H "$(jar "$A1")" --data "csrf_token=$A1_CSRF") $(body)"
+it_check "an action without the token is refused" 403 "$(req POST /act -H "$(jar "$A1")" --data 'x=1')"
+it_check "an action with another session's token is refused" 403 "$(req POST /act -H "$(jar "$A1")" --data "csrf_token=$A2_CSRF")"
+it_check "the token also works as X-CSRF-Token" 200 "$(req POST /act -H "$(jar "$A1")" -H "X-CSRF-Token: $A1_CSRF")"
+it_check "a request from another origin is refused" 403 \
+	"$(req POST /act -H "$(jar "$A1")" -H 'Origin: http://evil.example' --data "csrf_token=$A1_CSRF")"
+it_check "Origin: null is refused" 403 \
+	"$(req POST /act -H "$(jar "$A1")" -H 'Origin: null' --data "csrf_token=$A1_CSRF")"
+it_check "Sec-Fetch-Site: cross-site is refused" 403 \
+	"$(req POST /act -H "$(jar "$A1")" -H 'Sec-Fetch-Site: cross-site' --data "csrf_token=$A1_CSRF")"
+it_check "our own origin passes" 200 \
+	"$(req POST /act -H "$(jar "$A1")" -H "Origin: $IT_BASE" -H 'Sec-Fetch-Site: same-origin' --data "csrf_token=$A1_CSRF")"
+it_check "a CSRF-exempt route needs no token" "200 done" "$(req POST /hook -H "$(jar "$A1")" --data 'x=1') $(body)"
+it_contains "a CSRF failure is logged" "CSRF: token missing" "$(it_log_text)"
+it_check "a session id in the URL is ignored" "403 sign in first" \
+	"$(req POST "/act?__Host-moat=$A1&csrf_token=$A1_CSRF") $(body)"
+it_check "a session id in a form field is ignored" "403 sign in first" \
+	"$(req POST /act --data "__Host-moat=$A1&session=$A1&csrf_token=$A1_CSRF") $(body)"
+it_check "a malformed cookie is no session, and is cleared" "user 0 admin 0 -" "$(whoami 'garbage<x>') $(set_token)"
+it_check "an unknown well-formed token is no session" "user 0 admin 0 -" \
+	"$(whoami AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) $(set_token)"
+
+# --- binding to User-Agent and network ------------------------------------------------
+fresh
+post /login 'username=alice&password=correct+horse+battery' >/dev/null
+B1=$(set_token)
+it_check "a bound session works from its own agent" "user $ALICE_ID admin 0" "$(whoami "$B1")"
+it_check "another User-Agent ends the session" "user 0 admin 0" "$(whoami "$B1" -A 'Other/1.0')"
+it_check "and it stays ended for the first agent too" "user 0 admin 0" "$(whoami "$B1")"
+it_contains "the ended binding is logged" "session ended: its User-Agent changed" "$(it_log_text)"
+fresh
+post /login 'username=alice&password=correct+horse+battery' >/dev/null
+B2=$(set_token)
+it_check "another network (/24) ends the session" "user 0 admin 0" "$(whoami "$B2" --interface 127.0.1.1)"
+
+# --- password change ---------------------------------------------------------------------
+TOK=$A2
+CSRF=$A2_CSRF
+it_check "a wrong old password is denied" "401 denied" "$(post /password 'old=nope+nope+nope&new=brand+new+password') $(body)"
+it_check "a short new password is refused" "400 invalid" "$(post /password 'old=correct+horse+battery&new=short') $(body)"
+it_check "the password changes" "200 ok" "$(post /password 'old=correct+horse+battery&new=brand+new+password') $(body)"
+it_check "a password change gives a new token" yes "$([ -n "$(set_token)" ] && [ "$(set_token)" != "$A2" ] && echo yes)"
+A3=$(set_token)
+it_check "the changing session continues under its new token" "user $ALICE_ID admin 0" "$(whoami "$A3")"
+it_check "every other session of the user ended" "user 0 admin 0|user 0 admin 0" "$(whoami "$A1")|$(whoami "$A2")"
+fresh
+it_check "the old password no longer works" 401 "$(post /login 'username=alice&password=correct+horse+battery')"
+fresh
+it_check "the new one does" 200 "$(post /login 'username=alice&password=brand+new+password')"
+
+# --- admin lock ------------------------------------------------------------------------------
+TOK=$A3
+req GET /form -H "$(jar "$A3")" >/dev/null
+CSRF=$(body | sed -n 's/^csrf=//p')
+it_check "a non-admin cannot lock accounts" "401 denied" "$(post "/admin/lock/$BOB_ID" '') $(body)"
+# Making an admin is an operator's act; it ends the user's sessions.
+psql_it -c "UPDATE moat_users SET is_admin = true WHERE id = $ALICE_ID" \
+	-c "DELETE FROM moat_sessions WHERE user_id = $ALICE_ID" >/dev/null
+fresh
+post /login 'username=alice&password=brand+new+password' >/dev/null
+rotate
+it_check "an admin is reported as one" "user $ALICE_ID admin 1" "$(whoami "$TOK")"
+it_check "an admin locks an account" "200 ok" "$(post "/admin/lock/$BOB_ID" '') $(body)"
+it_check "locking ends the account's sessions" "user 0 admin 0" "$(whoami "$BOB")"
+SAVED_TOK=$TOK SAVED_CSRF=$CSRF
+fresh
+it_check "a locked account cannot sign in" "401 denied" "$(post /login "username=bob&password=$pw128") $(body)"
+TOK=$SAVED_TOK CSRF=$SAVED_CSRF
+it_check "locking a user that does not exist is denied" 401 "$(post /admin/lock/999999 '')"
+it_check "an admin unlocks it" 200 "$(post "/admin/unlock/$BOB_ID" '')"
+fresh
+it_check "the unlocked account signs in" 200 "$(post /login "username=bob&password=$pw128")"
+
+# --- throttling ----------------------------------------------------------------------------------
+fresh
+post /register 'username=carol&password=carols+password' >/dev/null
+throttled=""
+for i in $(seq 1 12); do
+	fresh
+	code=$(post /login 'username=carol&password=not+her+password')
+	if [ "$code" = 429 ]; then throttled=$i; break; fi
+done
+it_check "repeated failures get 429 before 12 attempts" yes "$([ -n "$throttled" ] && echo yes)"
+retry=$(header Retry-After)
+it_check "the 429 says how long to wait" yes "$([ "${retry:-0}" -ge 1 ] && echo yes)"
+fresh
+it_check "while throttled even the right password waits" 429 "$(post /login 'username=carol&password=carols+password')"
+it_check "the throttle is kept in PostgreSQL" t \
+	"$(psql_it -c "SELECT failures >= 5 AND blocked_until IS NOT NULL FROM moat_throttle WHERE key = 'un:carol|127.0.0.0/24'")"
+req GET /form --interface 127.0.2.1 >/dev/null
+TOK=$(set_token) CSRF=$(body | sed -n 's/^csrf=//p')
+it_check "the real user on another network is not locked out" "200 ok" \
+	"$(req POST /login --interface 127.0.2.1 -H "$(jar "$TOK")" --data "username=carol&password=carols+password&csrf_token=$CSRF") $(body)"
+wait_s=$(psql_it -c "SELECT coalesce(max(ceil(extract(epoch FROM blocked_until - now()))), 0)::int FROM moat_throttle WHERE key = 'un:carol|127.0.0.0/24'")
+sleep "$((wait_s + 1))"
+fresh
+it_check "after the delay the right password works again" 200 "$(post /login 'username=carol&password=carols+password')"
+
+# --- logout and expiry --------------------------------------------------------------------------------
+fresh
+post /login 'username=carol&password=carols+password' >/dev/null
+rotate
+L=$TOK
+carols() { psql_it -c "SELECT count(*) FROM moat_sessions s JOIN moat_users u ON u.id = s.user_id WHERE u.username = 'carol'"; }
+before=$(carols)
+it_check "log-out succeeds" "200 ok" "$(post /logout '') $(body)"
+it_check "log-out clears the cookie" "-" "$(set_token)"
+it_check "log-out deletes the session on the server" "user 0 admin 0|$((before - 1))" "$(whoami "$L")|$(carols)"
+
+fresh
+post /login 'username=carol&password=carols+password' >/dev/null
+I=$(set_token)
+sleep 5
+it_check "a session idle past session_idle_timeout has expired" "user 0 admin 0" "$(whoami "$I")"
+
+fresh
+post /login 'username=carol&password=carols+password' >/dev/null
+T=$(set_token)
+alive=0
+for i in $(seq 1 16); do
+	sleep 1
+	[ "$(whoami "$T")" = "user 0 admin 0" ] && break
+	alive=$i
+done
+it_check "activity keeps a session past its idle timeout" yes "$([ "$alive" -ge 6 ] && echo yes)"
+it_check "but not past session_absolute_timeout" yes "$([ "$alive" -le 12 ] && [ "$alive" -lt 16 ] && echo yes)"
+
+it_finish
