@@ -49,11 +49,26 @@ CREATE TABLE IF NOT EXISTS moat_throttle (
 );
 
 -- Seconds until the most restrictive of keys allows an attempt; 0: now.
-CREATE OR REPLACE FUNCTION moat_throttle_wait(keys text[])
+-- keys[1] is the account-wide key.  It does not apply on a network where
+-- the account signed in during the last 30 days (the row "trusted", kept
+-- by moat_throttle_trust): failures elsewhere never slow the real user
+-- down where they usually are.
+CREATE OR REPLACE FUNCTION moat_throttle_wait(keys text[], trusted text)
 RETURNS bigint LANGUAGE sql STABLE AS $$
 	SELECT coalesce(max(ceil(extract(epoch FROM blocked_until - now()))), 0)::bigint
 	  FROM moat_throttle
 	 WHERE key = ANY (keys) AND blocked_until > now()
+	   AND NOT (key = keys[1] AND EXISTS (SELECT 1 FROM moat_throttle
+	       WHERE key = trusted AND window_start > now() - interval '30 days'))
+$$;
+DROP FUNCTION IF EXISTS moat_throttle_wait(text[]);
+
+-- A successful log-in: this network is one the account uses.
+CREATE OR REPLACE FUNCTION moat_throttle_trust(trusted text)
+RETURNS void LANGUAGE sql AS $$
+	INSERT INTO moat_throttle (key, failures, window_start)
+	VALUES (trusted, 0, now())
+	ON CONFLICT (key) DO UPDATE SET window_start = now()
 $$;
 
 -- Count one failure for key.  Within a window of window_secs, the first

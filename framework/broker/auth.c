@@ -17,11 +17,14 @@
  * Within a window of an hour, each key has some free failures; every
  * failure after those blocks the key for 1, 2, 4, ... seconds up to its
  * cap.  A blocked key refuses attempts before any password is checked, so
- * guessing is slowed to one try per cap.  The cap on the account key (u:)
- * is short on purpose: it is what an attacker elsewhere can impose on the
- * real user, so the worst they can do is make each of the user's attempts
- * wait up to that long while they keep failing.  No number of failures
- * locks an account; only an admin can.
+ * guessing is slowed to one try per cap.
+ *
+ * The account key (u:) is the only one an attacker on another network can
+ * push up, so it is not applied on networks where the account signed in
+ * within 30 days (ok:NAME|NETWORK, written on success): the real user is
+ * never slowed down where they usually are, and elsewhere by at most the
+ * account key's cap of a minute.  No number of failures locks an
+ * account; only an admin can.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -355,6 +358,7 @@ throttle_keys(struct channel *ch, const char *who)
 	snprintf(f->keys[0], sizeof(f->keys[0]), "u:%s", who);
 	snprintf(f->keys[1], sizeof(f->keys[1]), "un:%s|%s", who, f->network);
 	snprintf(f->keys[2], sizeof(f->keys[2]), "n:%s", f->network);
+	snprintf(f->keys[3], sizeof(f->keys[3]), "ok:%s|%s", who, f->network);
 }
 
 /* Is an attempt allowed, and whose password is it? */
@@ -364,7 +368,7 @@ start_lookup(struct channel *ch, enum auth_stmt account)
 	struct db_call *c = call_add(ch, AS_THROTTLE_WAIT);
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		val_text(c, i, ch->auth.keys[i]);
 	c = call_add(ch, account);
 	if (account == AS_USER_BY_NAME)
@@ -432,6 +436,7 @@ verify_done(struct dispatch_ctx *ctx, struct channel *ch, bool match)
 		return go_hash(ch, STEP_NEW_HASH);
 	for (i = 0; i < 2; i++)
 		val_text(call_add(ch, AS_THROTTLE_CLEAR), 0, f->keys[i]);
+	val_text(call_add(ch, AS_THROTTLE_TRUST), 0, f->keys[3]);
 	call_add(ch, AS_THROTTLE_PURGE);
 	return start_session(ctx, ch, f->user_id);
 }
@@ -501,6 +506,8 @@ register_step(struct dispatch_ctx *ctx, struct channel *ch,
 		return reply(ctx, ch, MOAT_AUTH_TAKEN, 0, COOKIE_KEEP);
 	ch->ncalls = 0;
 	ch->auth.admin = false;
+	/* The network it registered from is one the account uses. */
+	val_text(call_add(ch, AS_THROTTLE_TRUST), 0, ch->auth.keys[3]);
 	return start_session(ctx, ch, cell_int(&res, 0));
 }
 
@@ -709,6 +716,7 @@ auth_op_register(struct dispatch_ctx *ctx, struct channel *ch,
 		return -1;
 	if (!valid)
 		return reply(ctx, ch, MOAT_AUTH_INVALID, 0, COOKIE_KEEP);
+	throttle_keys(ch, ch->auth.name_key);
 	val_text(call_add(ch, AS_USER_BY_NAME), 0, ch->auth.name);
 	return go_db(ch, STEP_REGISTER_LOOKUP);
 }

@@ -54,7 +54,7 @@ struct auth_flow {
 	char		 new_password[MOAT_PASSWORD_MAX + 1];
 	char		 network[64];	/* "192.0.2.0/24" */
 	unsigned char	 agent_hash[AUTH_HASH_BYTES];
-	char		 keys[3][MOAT_USERNAME_MAX + 80];	/* throttle */
+	char		 keys[4][MOAT_USERNAME_MAX + 80];	/* throttle */
 	int64_t		 user_id;	/* the account acted on */
 	bool		 admin;
 	bool		 locked;

@@ -55,16 +55,20 @@ static const struct auth_sql_def defs[AS_COUNT] = {
 	    "password_changed_at = now() WHERE id = $1" },
 	[AS_USER_LOCK] = { "moat.user_lock", "ib",
 	    "UPDATE moat_users SET locked = $2 WHERE id = $1 RETURNING id" },
-	[AS_THROTTLE_WAIT] = { "moat.throttle_wait", "ttt",
-	    "SELECT moat_throttle_wait(ARRAY[$1, $2, $3]::text[])" },
+	[AS_THROTTLE_WAIT] = { "moat.throttle_wait", "tttt",
+	    "SELECT moat_throttle_wait(ARRAY[$1, $2, $3]::text[], $4)" },
+	[AS_THROTTLE_TRUST] = { "moat.throttle_trust", "t",
+	    "SELECT moat_throttle_trust($1)" },
 	[AS_THROTTLE_FAIL] = { "moat.throttle_fail", "tiii",
 	    "SELECT moat_throttle_fail($1, $2::int4, $3::int4, $4::int4)" },
 	[AS_THROTTLE_CLEAR] = { "moat.throttle_clear", "t",
 	    "DELETE FROM moat_throttle WHERE key = $1" },
 	[AS_THROTTLE_PURGE] = { "moat.throttle_purge", "",
 	    "DELETE FROM moat_throttle WHERE key IN (SELECT key FROM "
-	    "moat_throttle WHERE window_start < now() - interval '1 day' "
-	    "AND (blocked_until IS NULL OR blocked_until < now()) LIMIT 64)" },
+	    "moat_throttle WHERE (failures = 0 AND window_start < now() - "
+	    "interval '30 days') OR (failures > 0 AND window_start < now() - "
+	    "interval '1 day' AND (blocked_until IS NULL OR "
+	    "blocked_until < now())) LIMIT 64)" },
 };
 
 static struct stmt	 stmts[AS_COUNT];

@@ -24,7 +24,8 @@ enum auth_stmt {
 	AS_USER_INSERT,		/* name, hash -> id (no row: taken) */
 	AS_USER_SET_PASSWORD,	/* id, hash */
 	AS_USER_LOCK,		/* id, locked -> id */
-	AS_THROTTLE_WAIT,	/* key, key, key -> seconds */
+	AS_THROTTLE_WAIT,	/* key, key, key, trusted -> seconds */
+	AS_THROTTLE_TRUST,	/* trusted: the account used this network */
 	AS_THROTTLE_FAIL,	/* key, free, cap, window */
 	AS_THROTTLE_CLEAR,	/* key */
 	AS_THROTTLE_PURGE,

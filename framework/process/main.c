@@ -11,6 +11,7 @@
 #include <moat/app.h>
 
 #include "broker/catalogue.h"
+#include "template/template.h"
 #include "core/config.h"
 #include "http/router.h"
 #include "process/reencrypt.h"
@@ -38,6 +39,19 @@ check_catalogue(const struct moat_config *cfg, char *err, size_t errlen)
 	rc = catalogue_load(&cat, cfg->catalogue, err, errlen);
 	catalogue_free(&cat);
 	return rc;
+}
+
+/*
+ * Templates are compiled here, before any worker exists: workers inherit
+ * them, and a template error stops start-up (and --check-config) with
+ * file:line.
+ */
+static int
+load_templates(const struct moat_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->templates == NULL)
+		return 0;
+	return templates_load(cfg->templates, err, errlen);
 }
 
 int
@@ -73,7 +87,8 @@ moat_main(const struct moat_app *app, int argc, char **argv)
 	}
 	if (router_compile(&router, app->routes, app->nroutes, err,
 	    sizeof(err)) != 0 || sandbox_check(&cfg, app, err,
-	    sizeof(err)) != 0 || check_catalogue(&cfg, err, sizeof(err)) != 0) {
+	    sizeof(err)) != 0 || check_catalogue(&cfg, err, sizeof(err)) != 0 ||
+	    load_templates(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", app->name, err);
 		return 1;
 	}
@@ -88,6 +103,7 @@ moat_main(const struct moat_app *app, int argc, char **argv)
 	}
 	rc = supervisor_run(app, &router, &cfg, path);
 	router_free(&router);
+	templates_free();
 	config_free(&cfg);
 	return rc;
 }

@@ -190,7 +190,8 @@ is_reserved(const char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == len && memcmp(reserved[i], p, len) == 0)
+		if (strlen(reserved[i]) == len &&
+		    memcmp(reserved[i], p, len) == 0)
 			return true;
 	return false;
 }
@@ -287,12 +288,14 @@ tokenize(struct compiler *c, const char *s, size_t len, struct tok *t,
 			for (j = i + 1; j < len && s[j] != '"'; j++)
 				;
 			if (j == len)
-				return fail_at(c, cur_line(c), "unclosed string");
+				return fail_at(c, cur_line(c),
+				    "unclosed string");
 			t[*n] = (struct tok){ s + i + 1, j - i - 1, true };
 			i = j + 1;
 		} else if (is_word((unsigned char)s[i])) {
-			for (j = i; j < len && is_word((unsigned char)s[j]); j++)
-				;
+			j = i;
+			while (j < len && is_word((unsigned char)s[j]))
+				j++;
 			t[*n] = (struct tok){ s + i, j - i, false };
 			i = j;
 		} else
@@ -432,9 +435,9 @@ do_end(struct compiler *c)
 	if (!ok)
 		return fail_at(c, cur_line(c), "the %s opened at line %u %s",
 		    b->kind == BLK_FOR ? "loop" : "if", (unsigned)b->line,
-		    b->kind == BLK_FOR ? "ends its body in another HTML context "
-		    "than it began in" : "has branches that end in different "
-		    "HTML contexts");
+		    b->kind == BLK_FOR ? "ends its body in another HTML "
+		    "context than it began in" : "has branches that end in "
+		    "different HTML contexts");
 	c->ctx = joined;
 	if (b->kind == BLK_FOR) {
 		if ((op = emit(c, OP_NEXT)) == NULL)
@@ -508,15 +511,16 @@ do_include(struct compiler *c, const struct tok *t, size_t n)
 		    "leading \"/\"");
 	if ((s = bsearch(&t[1], c->set->srcs, c->set->nsrcs, sizeof(*s),
 	    src_cmp)) == NULL)
-		return fail_at(c, cur_line(c), "no template \"%.*s\" to include",
-		    (int)t[1].len, t[1].p);
+		return fail_at(c, cur_line(c), "no template \"%.*s\" to "
+		    "include", (int)t[1].len, t[1].p);
 	idx = (size_t)(s - c->set->srcs);
 	for (i = 0; i < c->nframes; i++) {
 		if (c->frames[i].src != idx)
 			continue;
 		for (len = 0; i < c->nframes; i++)
-			len += (size_t)snprintf(chain + len, len < sizeof(chain) ?
-			    sizeof(chain) - len : 0, "%s -> ", src_name(c, i));
+			len += (size_t)snprintf(chain + len,
+			    len < sizeof(chain) ? sizeof(chain) - len : 0,
+			    "%s -> ", src_name(c, i));
 		return fail_at(c, cur_line(c), "include cycle: %s%s",
 		    len < sizeof(chain) ? chain : "... -> ", s->name);
 	}
@@ -533,13 +537,14 @@ do_statement(struct compiler *c, const struct tok *t, size_t n)
 		return fail_at(c, cur_line(c), "empty or malformed {%% %%}");
 	if (tok_is(&t[0], "raw")) {
 		if (n != 2)
-			return fail_at(c, cur_line(c), "expected {%% raw name %%}");
+			return fail_at(c, cur_line(c), "expected {%% raw "
+			    "name %%}");
 		return interp(c, HI_RAW, OP_RAW, &t[1]);
 	}
 	if (tok_is(&t[0], "csrf_field")) {
 		if (n != 1)
-			return fail_at(c, cur_line(c), "expected {%% csrf_field "
-			    "%%}");
+			return fail_at(c, cur_line(c), "expected "
+			    "{%% csrf_field %%}");
 		return interp(c, HI_CSRF, OP_CSRF, NULL);
 	}
 	if (tok_is(&t[0], "if"))
@@ -569,8 +574,8 @@ directive(struct compiler *c, char open, const char *s, size_t len)
 		return fail_at(c, cur_line(c), "{%c %c} longer than %d bytes",
 		    open, open == '{' ? '}' : '%', TPL_DIRECTIVE_MAX);
 	if (memchr(s, '\n', len) != NULL)
-		return fail_at(c, cur_line(c), "{%c ... %c} must be on one line",
-		    open, open == '{' ? '}' : '%');
+		return fail_at(c, cur_line(c), "{%c ... %c} must be on one "
+		    "line", open, open == '{' ? '}' : '%');
 	if (tokenize(c, s, len, t, &n) != 0)
 		return -1;
 	if (open == '%')

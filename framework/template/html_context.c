@@ -441,7 +441,7 @@ before_attr(struct html_ctx *c, unsigned char ch)
 	}
 	c->amb_eq = false;
 	attr_clear(c);
-	attr_add(c, ch);	/* even "=": the spec makes it part of the name */
+	attr_add(c, ch);	/* even "=": the spec puts it in the name */
 	c->state = HS_ATTR_NAME;
 	return true;
 }
@@ -599,7 +599,8 @@ html_ctx_feed(struct html_ctx *c, const char *p, size_t len, size_t *errpos)
 	for (i = 0; i < len; i++) {
 		/* Each reconsume moves to a state that consumes: few rounds. */
 		for (n = 0; n < 4; n++) {
-			if ((why = step(c, (unsigned char)p[i], &again)) != NULL) {
+			why = step(c, (unsigned char)p[i], &again);
+			if (why != NULL) {
 				*errpos = i;
 				return why;
 			}

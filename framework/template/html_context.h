@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTML_TAG_MAX	15	/* longer tag names are none of the special ones */
-#define HTML_ATTR_MAX	63	/* longer attribute names refuse interpolation */
+#define HTML_TAG_MAX	15	/* no special tag name is longer */
+#define HTML_ATTR_MAX	63	/* longer names take no value */
 
 enum html_state {
 	HS_TEXT,
@@ -50,7 +50,7 @@ enum html_attr_kind {
 	HA_CSS,			/* style="" */
 	HA_SRCSET,
 	HA_HTML,		/* srcdoc: a whole document */
-	HA_REFUSED,		/* meta content, animation targets, long names */
+	HA_REFUSED,		/* meta content, SVG animation, long names */
 };
 
 /* How far a URL attribute value has got, for the scheme check. */
@@ -66,7 +66,7 @@ enum html_esc {
 	HE_TEXT,		/* text, RCDATA and quoted attribute values */
 	HE_URL_START,		/* a URL's start: scheme check, then encode */
 	HE_URL_NOCOLON,		/* a URL before its scheme ended: ':' encoded */
-	HE_URL_PART,		/* after the scheme: percent-encode, then escape */
+	HE_URL_PART,		/* after the scheme: encode and escape */
 };
 
 /* What is interpolated: an escaped value, raw HTML or the CSRF field. */
@@ -83,15 +83,15 @@ enum html_interp {
 struct html_ctx {
 	enum html_state		state;
 	bool			end_tag;	/* the tag being read is </x> */
-	bool			tag_long;	/* its name passed HTML_TAG_MAX */
+	bool			tag_long;	/* name past HTML_TAG_MAX */
 	size_t			tag_len;
 	char			tag[HTML_TAG_MAX + 1];
 	size_t			attr_len;	/* may pass HTML_ATTR_MAX */
 	char			attr[HTML_ATTR_MAX + 1];
 	enum html_attr_kind	attr_kind;
 	enum html_url_part	url;
-	bool			url_ref;	/* in a "&...;" before settled */
-	int			raw_elem;	/* RAWTEXT/RCDATA: which element */
+	bool			url_ref;	/* in "&...;", not settled */
+	int			raw_elem;	/* RAWTEXT/RCDATA element */
 	size_t			match;		/* progress in "</name" */
 	size_t			bang;		/* script: progress in "<!--" */
 	size_t			dashes;		/* comment: "-" run, "!" seen */

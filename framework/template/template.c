@@ -125,8 +125,8 @@ walk(struct tpl_loader *l, int dfd, const char *prefix, int depth)
 			    strerror(errno));
 			rc = -1;
 		} else if (S_ISDIR(st.st_mode) && depth + 1 < TPL_DIR_DEPTH) {
-			if (strlen(rel) + 1 >= sizeof(rel) ||
-			    !add_slash(rel) || (sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			if (strlen(rel) + 1 >= sizeof(rel) || !add_slash(rel) ||
+			    (sub = openat(dirfd(d), de->d_name, O_RDONLY |
 			    O_DIRECTORY | O_CLOEXEC)) == -1) {
 				snprintf(l->err, l->errlen, "%s: cannot open",
 				    rel);

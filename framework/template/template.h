@@ -26,9 +26,9 @@
 #define TPL_INCLUDE_MAX		8		/* include depth */
 #define TPL_OPS_MAX		65536		/* steps per template */
 #define TPL_TEXT_MAX		(4 * 1024 * 1024) /* compiled text */
-#define TPL_SCAN_MAX		(64 * 1024 * 1024) /* bytes read, includes too */
+#define TPL_SCAN_MAX		(64 * 1024 * 1024) /* read, with includes */
 #define TPL_DIR_DEPTH		4		/* subdirectory levels */
-#define TPL_DIRECTIVE_MAX	512		/* bytes inside {{ }} or {% %} */
+#define TPL_DIRECTIVE_MAX	512		/* inside {{ }} or {% %} */
 
 enum tpl_op_kind {
 	OP_TEXT,	/* pool[a .. a+b) */

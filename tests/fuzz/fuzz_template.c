@@ -1,4 +1,6 @@
-// fuzz-sources: framework/template/compile.c framework/template/html_context.c framework/template/render.c framework/template/set.c framework/template/view.c
+// fuzz-sources: framework/template/compile.c framework/template/render.c
+// fuzz-sources: framework/template/html_context.c framework/template/set.c
+// fuzz-sources: framework/template/view.c
 /*
  * fuzz_template.c - libFuzzer target for the template compiler and
  * renderer.

@@ -9,21 +9,9 @@
 # databases and roles (deploy/dev test provides one); skips otherwise.
 
 . "$MOAT_SRCDIR/tests/integration/lib.sh"
+. "$MOAT_SRCDIR/tests/integration/lib-db.sh"
 
-if [ -z "${PGHOST:-}" ] || ! command -v psql >/dev/null; then
-	echo "SKIP: no PostgreSQL (PGHOST) for the broker tests"
-	exit 77
-fi
-
-DB=moat_it_$$
-ROLE=moat_it_broker_$$
-MARKER="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "${PGDATABASE:-postgres}" "$@"; }
-psql_it() { psql -X -q -tA -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
-psql_admin -c "CREATE DATABASE $DB" -c "CREATE ROLE $ROLE LOGIN" >/dev/null
-psql_it -f "$MOAT_SRCDIR/sql/framework.sql" >/dev/null
-psql_it -v broker_role="$ROLE" -f "$MOAT_SRCDIR/sql/framework-grants.sql" >/dev/null
+it_db_setup it
 psql_it >/dev/null <<SQL
 CREATE TABLE it_notes (id bigserial PRIMARY KEY, owner int8 NOT NULL,
     title text NOT NULL, body text NOT NULL);
@@ -41,41 +29,16 @@ GRANT SELECT, INSERT, UPDATE ON it_secrets TO $ROLE;
 GRANT USAGE ON SEQUENCE it_secrets_id_seq TO $ROLE;
 SQL
 
-# The secrets file belongs to the broker's user and nobody else.
-SECRETS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/moat-secrets.XXXXXX")
-chmod 755 "$SECRETS_DIR"
-# deploy/moat-keygen writes it with fresh keys, mode 600, owned by the
-# broker's user.
-"$MOAT_SRCDIR/deploy/moat-keygen" "$SECRETS_DIR/broker.secrets" \
-	--database "host=$PGHOST port=${PGPORT:-5432} dbname=$DB user=$ROLE password=$MARKER" \
-	--file-store "$SECRETS_DIR/store" >/dev/null
-# The store belongs to the broker's user, like /var/lib/moat/store would.
-mkdir -m 700 "$SECRETS_DIR/store"
-[ "$(id -u)" = 0 ] && chown moat-broker: "$SECRETS_DIR/store"
-
-cleanup_db() {
-	it_cleanup
-	rm -rf "$SECRETS_DIR"
-	psql_admin -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1
-}
-
 IT_APP="$MOAT_BUILDDIR/tests/integration/broker-app"
 IT_WORKERS=3
 IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/broker.catalogue
 broker_secrets = $SECRETS_DIR/broker.secrets
 store_quota_bytes = 64"
 it_setup
-trap cleanup_db EXIT
+trap it_db_cleanup EXIT
 
-log() { cat "$IT_DIR/moat.log"; }
-wait_log() {
-	local i
-	for i in $(seq 1 50); do
-		grep -qF -- "$1" "$IT_DIR/moat.log" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+log() { it_log_text; }
+wait_log() { it_wait_log "$@"; }
 
 # --- honest use ----------------------------------------------------------------
 wait_log "statements prepared"

@@ -214,6 +214,20 @@ sleep "$((wait_s + 1))"
 fresh
 it_check "after the delay the right password works again" 200 "$(post /login 'username=carol&password=carols+password')"
 
+# An attacker on many networks pushes up the account-wide key; the real
+# user, on a network the account has used, is not slowed down by it.
+fresh
+post /register 'username=dave&password=daves+password' >/dev/null
+for n in $(seq 10 22); do
+	req POST /login --interface "127.0.$n.1" --data 'username=dave&password=guess+guess+guess' >/dev/null
+done
+it_check "the account key is blocked after failures from 13 networks" t \
+	"$(psql_it -c "SELECT blocked_until > now() FROM moat_throttle WHERE key = 'u:dave'")"
+it_check "from a network the account never used, the right password waits" 429 \
+	"$(req POST /login --interface 127.0.40.1 --data 'username=dave&password=daves+password')"
+it_check "from the network it registered on, the user signs in at once" 200 \
+	"$(req POST /login --data 'username=dave&password=daves+password')"
+
 # --- logout and expiry --------------------------------------------------------------------------------
 fresh
 post /login 'username=carol&password=carols+password' >/dev/null

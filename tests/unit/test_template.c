@@ -90,7 +90,8 @@ expect_out(const char *src, const struct moat_view *v, const char *want)
 	char *got;
 
 	if (set == NULL) {
-		fprintf(stderr, "\n  compile failed: %s\n  for: %s\n", err, src);
+		fprintf(stderr, "\n  compile failed: %s\n  for: %s\n", err,
+		    src);
 		CU_FAIL("template did not compile");
 		return;
 	}
@@ -167,7 +168,8 @@ test_text_escaping(void)
 		    "&lt;script&gt;alert(1)&lt;/script&gt;" },
 		{ "\"><svg onload=alert(1)>",
 		    "&#34;&gt;&lt;svg onload=alert(1)&gt;" },
-		{ "' onmouseover='alert(1)", "&#39; onmouseover=&#39;alert(1)" },
+		{ "' onmouseover='alert(1)",
+		    "&#39; onmouseover=&#39;alert(1)" },
 		{ "<img src=x onerror=alert(1)>",
 		    "&lt;img src=x onerror=alert(1)&gt;" },
 		{ "&lt;already&gt;", "&amp;lt;already&amp;gt;" },
@@ -305,10 +307,13 @@ test_url_scheme_filter(void)
 		{ "foo bar:baz", BLOCKED, 0 },
 		{ "https:x", "https:x", 0 },
 		/* Character references cannot spell a scheme: & is escaped. */
-		{ "&#106;avascript:alert(1)", "&amp;#106;avascript:alert(1)", 0 },
+		{ "&#106;avascript:alert(1)",
+		    "&amp;#106;avascript:alert(1)", 0 },
 		{ "javascript&#58;alert(1)", "javascript&amp;#58;alert(1)", 0 },
-		{ "javascript&colon;alert(1)", "javascript&amp;colon;alert(1)", 0 },
-		{ "jav&#x09;ascript:alert(1)", "jav&amp;#x09;ascript:alert(1)", 0 },
+		{ "javascript&colon;alert(1)",
+		    "javascript&amp;colon;alert(1)", 0 },
+		{ "jav&#x09;ascript:alert(1)",
+		    "jav&amp;#x09;ascript:alert(1)", 0 },
 		/* What is allowed, and how it is encoded. */
 		{ "http://example.com/?q=<x>&y=1",
 		    "http://example.com/?q=%3Cx%3E&amp;y=1", 0 },
@@ -465,7 +470,8 @@ test_refused_contexts(void)
 		const char *why;
 	} v[] = {
 		{ "<script>{{x}}</script>", "inside <script>" },
-		{ "<script type=\"text/javascript\">var a = \"{{x}}\";</script>",
+		{ "<script type=\"text/javascript\">var a = \"{{x}}\";"
+		    "</script>",
 		    "inside <script>" },
 		{ "<SCRIPT>var a = '{{x}}';</SCRIPT>", "inside <script>" },
 		{ "<script>a</scr{{x}}ipt>", "inside <script>" },
@@ -515,10 +521,10 @@ test_refused_contexts(void)
 		{ "<svg><set attributeName=\"href\" to=\"{{x}}\"/>",
 		    "this attribute" },
 		{ "<a attributename=\"{{x}}\">", "this attribute" },
-		{ "<a aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaa=\"{{x}}\">", "this attribute" },
-		{ "<a onaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaa=\"{{x}}\">", "this attribute" },
+		{ "<a aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaa=\"{{x}}\">", "this attribute" },
+		{ "<a onaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaa=\"{{x}}\">", "this attribute" },
 		{ "<textarea></text{{x}}", "end tag" },
 		{ "<p title=\"{% raw x %}\">", "{% raw %} may only go in HTML "
 		    "text" },
@@ -689,8 +695,8 @@ test_syntax_errors(void)
 	memcpy(name, "{{ ", 3);
 	memcpy(name + 3 + 65, " }}", 4);
 	expect_err(name, "t.html:1: \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
-	    "nnnnnnnnnnnnnnnnnnnnnnnnn\" is not a name ([A-Za-z_][A-Za-z0-9_]*, "
-	    "at most 64 bytes)");
+	    "nnnnnnnnnnnnnnnnnnnnnnnnn\" is not a name "
+	    "([A-Za-z_][A-Za-z0-9_]*, at most 64 bytes)");
 	/* 64 bytes is fine. */
 	memcpy(name + 3 + 64, " }}", 4);
 	expect_x(name, "", "");
@@ -975,9 +981,9 @@ test_include_errors(void)
 		for (i = 0; i < UNIT_NELEM(bad); i++) {
 			snprintf(src, sizeof(src), "{%% include \"%s\" %%}",
 			    bad[i]);
-			expect_err(src, "t.html:1: bad include name: use a path "
-			    "below the template directory, without \"..\" or "
-			    "a leading \"/\"");
+			expect_err(src, "t.html:1: bad include name: use a "
+			    "path below the template directory, without "
+			    "\"..\" or a leading \"/\"");
 		}
 	}
 	{
@@ -1021,7 +1027,8 @@ test_include_errors(void)
 		CU_ASSERT_PTR_NOT_NULL(set);	/* only partials: empty set */
 		tpl_set_free(set);
 		memcpy(g, f, sizeof(f));
-		g[0] = (struct tpl_file)F("a.html", "{% include \"_2.html\" %}");
+		g[0] = (struct tpl_file)F("a.html",
+		    "{% include \"_2.html\" %}");
 		set = compile_n(g, UNIT_NELEM(g));
 		CU_ASSERT_PTR_NOT_NULL(set);
 		tpl_set_free(set);
