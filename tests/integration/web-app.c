@@ -5,7 +5,6 @@
 #include <stdio.h>
 
 #include <moat/moat.h>
-#include <moat/session.h>
 
 static const char *const outcome_names[] = {
 	[MOAT_AUTH_OK] = "ok",
@@ -105,6 +104,20 @@ act(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, "done\n");
 }
 
+/* A template page: values escaped by context, the CSRF field. */
+static int
+greet(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_view *v = moat_view_new(req);
+	const char *name = moat_request_field_text(req, "name");
+	const char *site = moat_request_field_text(req, "site");
+
+	if (v == NULL || moat_view_text(v, "name", name ? name : "") != 0 ||
+	    moat_view_text(v, "site", site ? site : "") != 0)
+		return -1;
+	return moat_render(req, res, "greet.html", v);
+}
+
 static int
 plain(const struct moat_request *req, struct moat_response *res)
 {
@@ -126,7 +139,14 @@ static const struct moat_field passwords[] = {
 	    .max_len = MOAT_PASSWORD_MAX },
 };
 
+static const struct moat_field greet_fields[] = {
+	{ .name = "name", .type = MOAT_FIELD_STRING, .max_len = 200 },
+	{ .name = "site", .type = MOAT_FIELD_STRING, .max_len = 200 },
+};
+
 static const struct moat_route routes[] = {
+	{ .method = "GET", .pattern = "/greet", .handler = greet,
+	    .fields = greet_fields, .nfields = MOAT_NELEM(greet_fields) },
 	{ .method = "GET", .pattern = "/form", .handler = form },
 	{ .method = "POST", .pattern = "/register", .handler = do_register,
 	    .fields = credentials, .nfields = MOAT_NELEM(credentials) },

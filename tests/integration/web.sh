@@ -15,7 +15,10 @@ broker_secrets = $SECRETS_DIR/broker.secrets
 session_idle_timeout = 4
 session_absolute_timeout = 12
 session_bind_agent = on
-session_bind_network = on"
+session_bind_network = on
+templates = $MOAT_SRCDIR/tests/integration/templates
+hash_workers = 1
+hash_queue = 0"
 it_setup
 trap it_db_cleanup EXIT
 
@@ -227,6 +230,33 @@ it_check "from a network the account never used, the right password waits" 429 \
 	"$(req POST /login --interface 127.0.40.1 --data 'username=dave&password=daves+password')"
 it_check "from the network it registered on, the user signs in at once" 200 \
 	"$(req POST /login --data 'username=dave&password=daves+password')"
+
+# At most hash_workers hashes at once (1 here, none waiting): the other
+# log-ins that arrive meanwhile are told to come back, not queued forever.
+pids=""
+for n in 1 2 3; do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 --interface "127.0.5$n.1" \
+		--data 'username=erin&password=whatever+it+is' "$IT_BASE/login" > "$IT_DIR/busy.$n" &
+	pids="$pids $!"
+done
+wait $pids
+codes=$(cat "$IT_DIR"/busy.* | sort | tr '\n' ' ')
+it_contains "concurrent hashes past the cap get 503" "503" "$codes"
+it_contains "the one with a slot is answered" "401" "$codes"
+it_contains "the cap is logged" "every password hashing slot is busy" "$(it_log_text)"
+
+# --- templates -------------------------------------------------------------------------
+fresh
+req GET '/greet?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22&site=javascript:alert(1)' -H "$(jar "$TOK")" >/dev/null
+page=$(body)
+it_contains "a template escapes a value in text" '<p id="name">&lt;script&gt;alert(1)&lt;/script&gt;&#34;</p>' "$page"
+it_contains "a javascript: URL becomes harmless" 'href="about:invalid#moat"' "$page"
+it_contains "a value inside a URL path is percent-encoded" 'href="/notes/%3Cscript%3Ealert(1)%3C/script%3E%22"' "$page"
+it_contains "csrf_field carries the session's token" "name=\"csrf_token\" value=\"$CSRF\"" "$page"
+it_check "a template page is HTML" "text/html; charset=utf-8" "$(header Content-Type)"
+req GET '/greet?site=https://example.com/a?b=1%26c=2' >/dev/null
+it_contains "an https URL is kept, escaped" 'href="https://example.com/a?b=1&amp;c=2"' "$(body)"
+it_check "a template page without a session starts one for its form" yes "$([ -n "$(set_token)" ] && echo yes)"
 
 # --- logout and expiry --------------------------------------------------------------------------------
 fresh

@@ -11,6 +11,7 @@
 #include <moat/request.h>
 #include <moat/response.h>
 #include <moat/session.h>
+#include <moat/template.h>
 #include <moat/validate.h>
 
 #endif
