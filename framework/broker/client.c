@@ -20,6 +20,7 @@
 #include "broker/client.h"
 #include "broker/proto.h"
 #include "http/request_internal.h"
+#include "session/session.h"
 
 #define PROTO_VERSION	1
 
@@ -240,6 +241,18 @@ begin_call(uint16_t op)
 	return 0;
 }
 
+/*
+ * Statements of role "user" or "admin" need the broker to know the
+ * session, so it is loaded (once per request, only if there is a cookie)
+ * before the first statement.
+ */
+static int
+begin_statement(const struct moat_request *req, uint16_t op)
+{
+	session_live(req);
+	return begin_call(op);
+}
+
 struct proto_writer *
 client_begin(uint16_t op)
 {
@@ -265,8 +278,8 @@ moat_db_batch(const struct moat_request *req, const struct moat_call *calls,
 	struct proto_reader r;
 	size_t i;
 
-	if (begin_call(n == 1 ? PROTO_OP_STMT : PROTO_OP_BATCH) != 0 ||
-	    n == 0)
+	if (begin_statement(req, n == 1 ? PROTO_OP_STMT : PROTO_OP_BATCH)
+	    != 0 || n == 0)
 		return MOAT_DB_DOWN;
 	if (n > 1)
 		proto_put_i64(&tx, (int64_t)n);
@@ -361,7 +374,7 @@ moat_file_store(const struct moat_request *req, const char *stmt,
 		moat_log_error("file store: memfd: %s", strerror(errno));
 		return MOAT_DB_DOWN;
 	}
-	if (begin_call(PROTO_OP_FILE_STORE) != 0) {
+	if (begin_statement(req, PROTO_OP_FILE_STORE) != 0) {
 		close(fd);
 		return MOAT_DB_DOWN;
 	}
@@ -383,7 +396,7 @@ moat_file_open(const struct moat_request *req, const char *stmt,
 	enum moat_db_status st;
 
 	*fd = -1;
-	if (begin_call(PROTO_OP_FILE_OPEN) != 0)
+	if (begin_statement(req, PROTO_OP_FILE_OPEN) != 0)
 		return MOAT_DB_DOWN;
 	put_call(&call);
 	if (round_trip_fd(&r, -1, fd) < 0)

@@ -133,6 +133,7 @@ moat_buf_append_html(struct moat_buf *b, const char *s, size_t len)
 		case '>':  rep = "&gt;";   break;
 		case '"':  rep = "&quot;"; break;
 		case '\'': rep = "&#39;";  break;
+		case '\0': rep = "\xef\xbf\xbd"; break;	/* never valid HTML */
 		default:   continue;
 		}
 		if (!moat_buf_append(b, s + start, i - start) ||

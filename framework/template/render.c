@@ -30,31 +30,6 @@ struct render {
 
 /* --- escapers -------------------------------------------------------- */
 
-/* & < > " ' as entities; a NUL (never valid HTML) as U+FFFD. */
-static bool
-esc_html(struct moat_buf *b, const char *s, size_t len)
-{
-	size_t i, start;
-	const char *rep;
-
-	for (i = start = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&':	rep = "&amp;";	break;
-		case '<':	rep = "&lt;";	break;
-		case '>':	rep = "&gt;";	break;
-		case '"':	rep = "&#34;";	break;
-		case '\'':	rep = "&#39;";	break;
-		case '\0':	rep = "\xef\xbf\xbd"; break;
-		default:	continue;
-		}
-		if (!moat_buf_append(b, s + start, i - start) ||
-		    !moat_buf_puts(b, rep))
-			return false;
-		start = i + 1;
-	}
-	return moat_buf_append(b, s + start, len - start);
-}
-
 /* RFC 3986 unreserved and reserved characters, and "%" of an escape. */
 static bool
 url_char(unsigned char ch)
@@ -79,12 +54,12 @@ esc_url(struct moat_buf *b, const char *s, size_t len, bool colon_ok)
 			continue;
 		pct[1] = hex[ch >> 4];
 		pct[2] = hex[ch & 15];
-		if (!esc_html(b, s + start, i - start) ||
+		if (!moat_buf_append_html(b, s + start, i - start) ||
 		    !moat_buf_append(b, pct, 3))
 			return false;
 		start = i + 1;
 	}
-	return esc_html(b, s + start, len - start);
+	return moat_buf_append_html(b, s + start, len - start);
 }
 
 /*
@@ -136,7 +111,7 @@ put_value(struct moat_buf *b, enum html_esc esc, const char *s, size_t len)
 {
 	switch (esc) {
 	case HE_TEXT:
-		return esc_html(b, s, len);
+		return moat_buf_append_html(b, s, len);
 	case HE_URL_START:
 		if (!tpl_url_allowed(s, len))
 			return moat_buf_puts(b, URL_BLOCKED);
@@ -235,7 +210,7 @@ csrf(struct render *r, const char *token)
 {
 	return moat_buf_puts(r->out, "<input type=\"hidden\" name=\""
 	    "csrf_token\" value=\"") &&
-	    esc_html(r->out, token, strlen(token)) &&
+	    moat_buf_append_html(r->out, token, strlen(token)) &&
 	    moat_buf_puts(r->out, "\">");
 }
 

@@ -95,6 +95,19 @@ me(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, line);
 }
 
+/* A user statement, without asking about the session first. */
+static int
+db_me(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_rows *rows;
+	const char *id;
+
+	if (moat_db_run(req, "my_id", NULL, 0, &rows) != MOAT_DB_OK ||
+	    (id = moat_rows_text(rows, 0, 0)) == NULL)
+		return -1;
+	return moat_response_text(res, 200, id);
+}
+
 /* An action on behalf of the signed-in user: what CSRF protects. */
 static int
 act(const struct moat_request *req, struct moat_response *res)
@@ -158,6 +171,7 @@ static const struct moat_route routes[] = {
 	{ .method = "POST", .pattern = "/admin/{action:slug}/{id:int}",
 	    .handler = do_lock },
 	{ .method = "GET", .pattern = "/me", .handler = me },
+	{ .method = "GET", .pattern = "/db/me", .handler = db_me },
 	{ .method = "POST", .pattern = "/act", .handler = act },
 	{ .method = "POST", .pattern = "/hook", .handler = act,
 	    .flags = MOAT_ROUTE_CSRF_EXEMPT },

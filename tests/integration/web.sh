@@ -115,6 +115,8 @@ it_check "user names are not case-sensitive" 200 "$(fresh; post /login 'username
 rotate
 A2=$TOK
 A2_CSRF=$CSRF
+it_check "a user statement runs as the session's user" "$ALICE_ID" \
+	"$(req GET /db/me -H "$(jar "$A1")" >/dev/null; body)"
 it_check "two sessions of one user live side by side" "user $ALICE_ID admin 0|user $ALICE_ID admin 0" "$(whoami "$A1")|$(whoami "$A2")"
 
 # --- CSRF --------------------------------------------------------------------------
@@ -249,7 +251,7 @@ it_contains "the cap is logged" "every password hashing slot is busy" "$(it_log_
 fresh
 req GET '/greet?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22&site=javascript:alert(1)' -H "$(jar "$TOK")" >/dev/null
 page=$(body)
-it_contains "a template escapes a value in text" '<p id="name">&lt;script&gt;alert(1)&lt;/script&gt;&#34;</p>' "$page"
+it_contains "a template escapes a value in text" '<p id="name">&lt;script&gt;alert(1)&lt;/script&gt;&quot;</p>' "$page"
 it_contains "a javascript: URL becomes harmless" 'href="about:invalid#moat"' "$page"
 it_contains "a value inside a URL path is percent-encoded" 'href="/notes/%3Cscript%3Ealert(1)%3C/script%3E%22"' "$page"
 it_contains "csrf_field carries the session's token" "name=\"csrf_token\" value=\"$CSRF\"" "$page"

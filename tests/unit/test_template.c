@@ -167,14 +167,14 @@ test_text_escaping(void)
 		{ "<script>alert(1)</script>",
 		    "&lt;script&gt;alert(1)&lt;/script&gt;" },
 		{ "\"><svg onload=alert(1)>",
-		    "&#34;&gt;&lt;svg onload=alert(1)&gt;" },
+		    "&quot;&gt;&lt;svg onload=alert(1)&gt;" },
 		{ "' onmouseover='alert(1)",
 		    "&#39; onmouseover=&#39;alert(1)" },
 		{ "<img src=x onerror=alert(1)>",
 		    "&lt;img src=x onerror=alert(1)&gt;" },
 		{ "&lt;already&gt;", "&amp;lt;already&amp;gt;" },
 		{ "<<SCRIPT>alert(\"XSS\");//<</SCRIPT>",
-		    "&lt;&lt;SCRIPT&gt;alert(&#34;XSS&#34;);//&lt;&lt;/SCRIPT"
+		    "&lt;&lt;SCRIPT&gt;alert(&quot;XSS&quot;);//&lt;&lt;/SCRIPT"
 		    "&gt;" },
 		{ "{{ x }} {% raw x %}", "{{ x }} {% raw x %}" },
 		{ "caf\xc3\xa9 \xe2\x80\xae", "caf\xc3\xa9 \xe2\x80\xae" },
@@ -237,16 +237,16 @@ test_attr_contexts(void)
 {
 	/* Whatever comes before, a quoted value is a quoted value. */
 	expect_x("<a class=\"x\" title=\"{{x}}\" id=\"y\">", "\" onclick=\"a()",
-	    "<a class=\"x\" title=\"&#34; onclick=&#34;a()\" id=\"y\">");
+	    "<a class=\"x\" title=\"&quot; onclick=&quot;a()\" id=\"y\">");
 	expect_x("<div title=\"a>b\" class=\"{{x}}\">", "<b>",
 	    "<div title=\"a>b\" class=\"&lt;b&gt;\">");
 	expect_x("<input value = \"{{x}}\" >", "'\"", "<input value = \""
-	    "&#39;&#34;\" >");
+	    "&#39;&quot;\" >");
 	expect_x("<a title='x\"{{x}}'>", "'", "<a title='x\"&#39;'>");
 	expect_x("<INPUT VALUE=\"{{x}}\">", "<", "<INPUT VALUE=\"&lt;\">");
 	expect_x("<p>a < b {{x}}</p>", "&", "<p>a < b &amp;</p>");
 	expect_x("<br/><p>{{x}}", "<", "<br/><p>&lt;");
-	expect_x("<img alt=\"{{x}}\"/>", "\"", "<img alt=\"&#34;\"/>");
+	expect_x("<img alt=\"{{x}}\"/>", "\"", "<img alt=\"&quot;\"/>");
 	expect_x("<a data-on=\"{{x}}\">", "1", "<a data-on=\"1\">");
 	/* Values after elements whose content is not HTML. */
 	expect_x("<script>var a = \"</script>\";</script>{{x}}", "<",
@@ -579,7 +579,7 @@ test_refused_lines(void)
 	expect_x("<input {% if x %}checked{% end %}>", "1", "<input checked>");
 	expect_x("<input {% if x %}checked{% end %}>", "", "<input >");
 	expect_x("<option {% if x %}selected{% else %}x=\"1\"{% end %} "
-	    "value=\"{{x}}\">", "\"", "<option selected value=\"&#34;\">");
+	    "value=\"{{x}}\">", "\"", "<option selected value=\"&quot;\">");
 	expect_x("<p {% if x %}a=\"1\"{% end %}/>", "", "<p />");
 	expect_x("<p {% for r in rows %}a=\"1\" {% end %}/>", "", "<p />");
 	expect_x("<p {% for r in rows %}a=\"1\"{% end %} b=\"{{x}}\">", "",
@@ -881,7 +881,7 @@ test_csrf(void)
 	CU_ASSERT_TRUE(tpl_needs_csrf(tpl_find(set, "t.html")));
 	got = render_set(set, "t.html", v, "abc\"><x");
 	CU_ASSERT_STRING_EQUAL(got, "<form><input type=\"hidden\" "
-	    "name=\"csrf_token\" value=\"abc&#34;&gt;&lt;x\"></form>");
+	    "name=\"csrf_token\" value=\"abc&quot;&gt;&lt;x\"></form>");
 	free(got);
 	/* Without a token the render fails: never an empty token. */
 	CU_ASSERT_PTR_NULL(render_set(set, "t.html", v, NULL));
@@ -942,7 +942,7 @@ test_includes(void)
 	CU_ASSERT_EQUAL(moat_view_text(v, "who", "me"), 0);
 	CU_ASSERT_EQUAL(moat_view_text(v, "u", "javascript:alert(1)"), 0);
 	got = render_set(set, "page.html", v, NULL);
-	CU_ASSERT_STRING_EQUAL(got, "<ul><li title=\"&#34;a&#34;\">&#34;a&#34;"
+	CU_ASSERT_STRING_EQUAL(got, "<ul><li title=\"&quot;a&quot;\">&quot;a&quot;"
 	    "</li><li title=\"&lt;b&gt;\">&lt;b&gt;</li></ul>"
 	    "<footer>me</footer>");
 	free(got);

@@ -44,7 +44,10 @@ bool	moat_buf_printf(struct moat_buf *b, const char *fmt, ...)
 bool	moat_buf_vprintf(struct moat_buf *b, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 
-/** Append s escaped for HTML text or a quoted attribute value. */
+/**
+ * Append s escaped for HTML text or a quoted attribute value: & < > " '
+ * become entities, a NUL byte becomes U+FFFD.
+ */
 bool	moat_buf_append_html(struct moat_buf *b, const char *s, size_t len);
 
 /** True once any append has failed. */
