@@ -38,6 +38,24 @@ CREATE TABLE IF NOT EXISTS moat_sessions (
 CREATE INDEX IF NOT EXISTS moat_sessions_user ON moat_sessions (user_id);
 CREATE INDEX IF NOT EXISTS moat_sessions_seen ON moat_sessions (last_seen);
 
+-- A change of role or a lock, however it is made (the broker, an admin
+-- command, psql), ends the user's sessions: the next log-in gets a new
+-- token with the new role.
+CREATE OR REPLACE FUNCTION moat_users_role_changed()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM moat_sessions WHERE user_id = NEW.id;
+	RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS moat_users_role_changed ON moat_users;
+CREATE TRIGGER moat_users_role_changed
+	AFTER UPDATE OF is_admin, locked ON moat_users
+	FOR EACH ROW
+	WHEN (OLD.is_admin IS DISTINCT FROM NEW.is_admin OR
+	    (NEW.locked AND NOT OLD.locked))
+	EXECUTE FUNCTION moat_users_role_changed();
+
 -- Failed log-ins per key: "u:<name>" (the account, from anywhere),
 -- "un:<name>|<network>" (the account from one network) and "n:<network>"
 -- (any account from one network).  See moat_throttle_fail for the policy.

@@ -176,9 +176,10 @@ TOK=$A3
 req GET /form -H "$(jar "$A3")" >/dev/null
 CSRF=$(body | sed -n 's/^csrf=//p')
 it_check "a non-admin cannot lock accounts" "401 denied" "$(post "/admin/lock/$BOB_ID" '') $(body)"
-# Making an admin is an operator's act; it ends the user's sessions.
-psql_it -c "UPDATE moat_users SET is_admin = true WHERE id = $ALICE_ID" \
-	-c "DELETE FROM moat_sessions WHERE user_id = $ALICE_ID" >/dev/null
+# Making an admin is an operator's act, in the database; any change of
+# role ends the user's sessions, so the new role comes with a new token.
+psql_it -c "UPDATE moat_users SET is_admin = true WHERE id = $ALICE_ID" >/dev/null
+it_check "a change of role ends the user's sessions" "user 0 admin 0" "$(whoami "$A3")"
 fresh
 post /login 'username=alice&password=brand+new+password' >/dev/null
 rotate
@@ -259,6 +260,13 @@ it_check "a template page is HTML" "text/html; charset=utf-8" "$(header Content-
 req GET '/greet?site=https://example.com/a?b=1%26c=2' >/dev/null
 it_contains "an https URL is kept, escaped" 'href="https://example.com/a?b=1&amp;c=2"' "$(body)"
 it_check "a template page without a session starts one for its form" yes "$([ -n "$(set_token)" ] && echo yes)"
+
+mkdir -p "$IT_DIR/badtpl"
+printf '<p>fine</p>\n<a href={{ x }}>unquoted</a>\n' > "$IT_DIR/badtpl/bad.html"
+sed "s|^templates = .*|templates = $IT_DIR/badtpl|" "$IT_DIR/moat.conf" > "$IT_DIR/bad.conf"
+out=$("$IT_APP" -c "$IT_DIR/bad.conf" --check-config 2>&1)
+it_check "a template error stops start-up" 1 "$?"
+it_contains "and names file:line" "bad.html:2:" "$out"
 
 # --- logout and expiry --------------------------------------------------------------------------------
 fresh
