@@ -297,4 +297,15 @@ done
 it_check "activity keeps a session past its idle timeout" yes "$([ "$alive" -ge 6 ] && echo yes)"
 it_check "but not past session_absolute_timeout" yes "$([ "$alive" -le 12 ] && [ "$alive" -lt 16 ] && echo yes)"
 
+# Invariant 6: no password or session token in the app's log.  (nginx's
+# access log has the one URL above that carried a token on purpose.)
+logs=$(cat "$IT_DIR/moat.log")
+leaks=0
+for secret in "correct horse battery" "correct+horse+battery" "brand new password" \
+	"brand+new+password" "carols+password" "daves+password" "$pw128" \
+	"$A1" "$A2" "$A3" "$B1" "$L" "$A1_CSRF"; do
+	case "$logs" in *"$secret"*) leaks=$((leaks + 1)); it_log "in a log: $secret" ;; esac
+done
+it_check "no password or token appears in the log" 0 "$leaks"
+
 it_finish
