@@ -10,6 +10,9 @@
 -- Times are the database's (now()), so several app hosts that share this
 -- database agree on expiry and throttling whatever their clocks say.
 
+-- Re-applying it is quiet: "already exists, skipping" is not news.
+SET client_min_messages = warning;
+
 CREATE TABLE IF NOT EXISTS moat_users (
 	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	username	text NOT NULL CHECK (octet_length(username) BETWEEN 1 AND 64),
