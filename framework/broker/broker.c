@@ -28,6 +28,7 @@
 #include <moat/log.h>
 
 #include "broker/auth.h"
+#include "core/clock.h"
 #include "broker/broker.h"
 #include "broker/broker_sandbox.h"
 #include "broker/catalogue.h"
@@ -37,6 +38,7 @@
 #include "broker/store.h"
 
 #define BROKER_MAX_CHANNELS	512
+#define DB_RETRY_MS		1000	/* between reconnection attempts */
 
 struct broker {
 	const struct moat_config	*cfg;
@@ -221,13 +223,12 @@ channel_add(struct broker *b, int fd, pid_t pid)
 	ch->file_in = -1;
 	ch->worker_pid = pid;
 	ch->state = CH_NEW;
+	/* Without the database the channel still serves pages that need
+	 * none; statements fail until db_ready() reconnects. */
 	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
 	    sizeof(err)) != 0) {
-		/* The worker finds its channel closed and fails requests. */
 		moat_log_error("broker: worker %ld: %s", (long)pid, err);
-		close(fd);
-		free(ch);
-		return;
+		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
 	}
 	b->ch[b->nch++] = ch;
 }
@@ -349,19 +350,77 @@ db_finished(struct broker *b, struct channel *ch, bool *violation)
 	return 0;
 }
 
+/*
+ * The database went away (restart, failover): what was running fails with
+ * SQLSTATE 08006, which workers report as MOAT_DB_DOWN, and the channel
+ * stays; db_ready() reconnects for a later statement.
+ */
+static int
+db_lost(struct broker *b, struct channel *ch, bool *violation)
+{
+	if (ch->db.pg != NULL) {
+		/* Just broke: retry a second later, not on the next request. */
+		moat_log_error("broker: worker %ld: database connection lost: "
+		    "%s", (long)ch->worker_pid, PQerrorMessage(ch->db.pg));
+		db_close(&ch->db);
+		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
+	}
+	ch->db.failed = true;
+	memcpy(ch->db.sqlstate, "08006", 6);
+	return db_finished(b, ch, violation);
+}
+
+/* Reconnect a channel whose database went away, at most once a second. */
+static bool
+db_ready(struct broker *b, struct channel *ch)
+{
+	char err[CATALOGUE_ERR_MAX + 256];
+
+	if (ch->db.pg != NULL)
+		return true;
+	if (clock_monotonic_ms() < ch->db_retry_ms)
+		return false;
+	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
+	    sizeof(err)) != 0) {
+		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
+		return false;
+	}
+	moat_log_info("broker: worker %ld: database connection back",
+	    (long)ch->worker_pid);
+	return true;
+}
+
+/*
+ * Input on an idle connection: the server is saying goodbye (shutdown,
+ * restart, idle timeout).  Drop the connection so that the next statement
+ * reconnects instead of failing on it.
+ */
+static void
+db_idle_input(struct channel *ch)
+{
+	if (PQconsumeInput(ch->db.pg) == 1 && PQstatus(ch->db.pg) ==
+	    CONNECTION_OK)
+		return;
+	moat_log_warn("broker: worker %ld: idle database connection closed "
+	    "by the server; reconnecting when needed", (long)ch->worker_pid);
+	db_close(&ch->db);
+	ch->db_retry_ms = 0;
+}
+
 /* Returns false if the channel must be closed (*violation: its fault). */
 static bool
 channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
 {
-	int rc = db_collect(&ch->db, &ch->rows);
+	int rc;
 
 	*violation = false;
-	if (rc < 0) {
-		moat_log_error("broker: worker %ld: database connection "
-		    "lost: %s", (long)ch->worker_pid,
-		    PQerrorMessage(ch->db.pg));
-		return false;
+	if (ch->state != CH_DB) {
+		db_idle_input(ch);
+		return true;
 	}
+	rc = db_collect(&ch->db, &ch->rows);
+	if (rc < 0)
+		return db_lost(b, ch, violation) == 0;
 	return rc == 0 || db_finished(b, ch, violation) == 0;
 }
 
@@ -442,7 +501,9 @@ channel_advance(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	if (ch->file_op == FILE_OP_STORE && (rc = store_content(b, ch)) != 0)
 		return rc > 0 ? 0 : -1;
 	proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
-	return db_send(&ch->db, ch->calls, ch->ncalls);
+	if (!db_ready(b, ch) || db_send(&ch->db, ch->calls, ch->ncalls) != 0)
+		return db_lost(b, ch, violation);
+	return 0;
 }
 
 static int
@@ -532,8 +593,9 @@ broker_loop(struct broker *b)
 		for (i = 0; i < b->nch; i++) {
 			pfd[n].fd = b->ch[i]->fd;
 			pfd[n++].events = POLLIN;
-			pfd[n].fd = b->ch[i]->state == CH_DB ?
-			    db_socket(&b->ch[i]->db) : -1;
+			/* Idle connections too: a server that goes away is
+			 * noticed now, not by the next request. */
+			pfd[n].fd = db_socket(&b->ch[i]->db);
 			pfd[n++].events = POLLIN |
 			    (b->ch[i]->db.want_write ? POLLOUT : 0);
 		}

@@ -32,6 +32,7 @@ struct moat_rows {
 
 static int			 channel = -1;
 static bool			 lost;
+static bool			 unavailable;	/* this request saw DOWN */
 static bool			 in_request;
 static uint32_t			 next_seq;
 static char			 sqlstate[6];
@@ -44,6 +45,7 @@ channel_broken(const char *why)
 	if (!lost)
 		moat_log_error("broker channel: %s", why);
 	lost = true;
+	unavailable = true;
 }
 
 bool
@@ -116,9 +118,22 @@ send_oneway(uint16_t op)
 }
 
 void
+client_mark_unavailable(void)
+{
+	unavailable = true;
+}
+
+bool
+client_unavailable(void)
+{
+	return unavailable;
+}
+
+void
 client_request_end(void)
 {
 	sqlstate[0] = '\0';
+	unavailable = false;
 	if (!in_request || lost)
 		return;
 	in_request = false;
@@ -208,6 +223,11 @@ read_reply(const struct moat_request *req, struct proto_reader *r, size_t n,
 		}
 		memcpy(sqlstate, state, 5);
 		sqlstate[5] = '\0';
+		/* Class 08, connection exception: the database is away. */
+		if (memcmp(sqlstate, "08", 2) == 0) {
+			unavailable = true;
+			return MOAT_DB_DOWN;
+		}
 		return MOAT_DB_FAILED;
 	}
 	if (r->hdr.op != PROTO_OP_R_ROWS) {
@@ -250,6 +270,9 @@ static int
 begin_statement(const struct moat_request *req, uint16_t op)
 {
 	session_live(req);
+	/* Once this request found the database away, do not knock again. */
+	if (unavailable)
+		return -1;
 	return begin_call(op);
 }
 

@@ -28,6 +28,13 @@ int	client_exchange(struct proto_reader *r);
 /* The reply was not what the protocol says: stop using the channel. */
 void	client_broken(const char *why);
 
+/*
+ * Did this request find the broker or the database unreachable?  Then a
+ * failed handler is answered 503 (try again), not 500.
+ */
+bool	client_unavailable(void);
+void	client_mark_unavailable(void);
+
 /* True once the channel broke: the worker should retire. */
 bool	client_lost(void);
 

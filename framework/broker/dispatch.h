@@ -49,7 +49,8 @@ struct channel {
 	bool			 has_session;
 	unsigned char		 session_hash[AUTH_HASH_BYTES];
 	struct auth_flow	 auth;		/* a session op under way */
-	struct db_conn		 db;
+	struct db_conn		 db;		/* pg NULL: reconnect later */
+	long long		 db_retry_ms;	/* not before (monotonic) */
 	struct db_call		 calls[DB_MAX_BATCH];
 	size_t			 ncalls;
 	char			 reason[160];	/* why it was closed */

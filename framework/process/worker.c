@@ -271,9 +271,10 @@ dispatch(struct worker *w)
 		return 0;
 	}
 	if (req->match.route->handler(req, &w->res) != 0) {
-		moat_log_error("incident %s: handler for %s %s failed",
-		    req->incident, req->method, req->match.route->pattern);
-		return 500;
+		moat_log_error("incident %s: handler for %s %s failed%s",
+		    req->incident, req->method, req->match.route->pattern,
+		    client_unavailable() ? " (database unavailable)" : "");
+		return client_unavailable() ? 503 : 500;
 	}
 	if (w->res.refused || moat_buf_failed(&w->res.body)) {
 		moat_log_error("incident %s: handler for %s %s built an "

@@ -109,6 +109,8 @@ read_auth(struct proto_reader *r, int *retry_after)
 		take_token(tok, tlen);
 	if (retry_after != NULL)
 		*retry_after = (int)retry;
+	if (outcome == MOAT_AUTH_DOWN)
+		client_mark_unavailable();
 	return (enum moat_auth)outcome;
 bad:
 	client_broken("malformed session reply");

@@ -2,6 +2,7 @@
  * web-app.c - an app that exercises sessions, accounts and CSRF, for
  * web.sh.  Every answer is one short line of text that the test reads.
  */
+#include <poll.h>
 #include <stdio.h>
 
 #include <moat/moat.h>
@@ -108,6 +109,24 @@ db_me(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, id);
 }
 
+/* Commit a write, then take long to answer: restart.sh kills us here. */
+static int
+mark_then_wait(const struct moat_request *req, struct moat_response *res)
+{
+	const char *v = moat_request_form(req, "v");
+	struct moat_value val;
+	struct moat_rows *rows;
+
+	if (v == NULL)
+		return moat_response_text(res, 400, "v?\n");
+	val = MOAT_TEXT(v);
+	if (moat_db_run(req, "mark_add", &val, 1, &rows) != MOAT_DB_OK)
+		return -1;
+	moat_log_info("marked, waiting");
+	poll(NULL, 0, 5000);
+	return moat_response_text(res, 200, "marked\n");
+}
+
 /* An action on behalf of the signed-in user: what CSRF protects. */
 static int
 act(const struct moat_request *req, struct moat_response *res)
@@ -172,6 +191,8 @@ static const struct moat_route routes[] = {
 	    .handler = do_lock },
 	{ .method = "GET", .pattern = "/me", .handler = me },
 	{ .method = "GET", .pattern = "/db/me", .handler = db_me },
+	{ .method = "POST", .pattern = "/mark-then-wait",
+	    .handler = mark_then_wait },
 	{ .method = "POST", .pattern = "/act", .handler = act },
 	{ .method = "POST", .pattern = "/hook", .handler = act,
 	    .flags = MOAT_ROUTE_CSRF_EXEMPT },

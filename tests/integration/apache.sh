@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# apache.sh - the web app behind a private Apache that runs the shipped
+# site file deploy/apache/moat.conf (mod_proxy_fcgi to the app's unix
+# socket, TLS with a throwaway certificate, the HTTP->HTTPS redirect),
+# with a real PostgreSQL behind the broker.  Only the settings block of
+# the site file is replaced (MOAT_TEST); every other directive is the one
+# a server would run.
+
+. "$MOAT_SRCDIR/tests/integration/lib.sh"
+
+APACHE=${MOAT_APACHE:-}
+if [ -z "$APACHE" ] || [ ! -x "$APACHE" ]; then
+	APACHE=$(PATH=$PATH:/usr/sbin:/sbin command -v apache2 || true)
+fi
+MODULES=${MOAT_APACHE_MODULES:-/usr/lib/apache2/modules}
+if [ -z "$APACHE" ] || [ ! -f "$MODULES/mod_proxy_fcgi.so" ]; then
+	echo "SKIP: apache2 with mod_proxy_fcgi not installed (Debian package apache2)"
+	exit 77
+fi
+if ! command -v openssl >/dev/null; then
+	echo "SKIP: openssl not installed"
+	exit 77
+fi
+
+. "$MOAT_SRCDIR/tests/integration/lib-db.sh"
+
+it_db_setup apache
+IT_APP="$MOAT_BUILDDIR/tests/integration/web-app"
+IT_WORKERS=3
+IT_TIMEOUT=10
+IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/web.catalogue
+broker_secrets = $SECRETS_DIR/broker.secrets
+templates = $MOAT_SRCDIR/tests/integration/templates
+hsts_max_age = 600
+hash_workers = 1"
+
+# The app's max_multipart_bytes in lib.sh's config; Apache's cap matches.
+MAX_BODY=65536
+
+stop_apache() {
+	[ -f "$AP/httpd.pid" ] || return 0
+	kill -TERM "$(cat "$AP/httpd.pid")" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		[ -f "$AP/httpd.pid" ] || break
+		sleep 0.1
+	done
+}
+
+cleanup() {
+	stop_apache
+	if [ "$IT_FAILED" -gt 0 ] || [ -n "${IT_KEEP:-}" ]; then
+		it_log "--- Apache error logs ---"
+		tail -n 30 "$AP"/logs/*error.log >&2 2>/dev/null
+	fi
+	it_db_cleanup
+}
+
+# lib.sh's it_setup starts nginx; this test needs the app only.
+IT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/moat-apache.XXXXXX")
+chmod 755 "$IT_DIR"
+AP=$IT_DIR/apache
+trap cleanup EXIT
+it_write_config
+it_start_app || exit 1
+
+mkdir -p "$AP/logs" "$AP/run" "$AP/errors"
+# Apache's children (www-data when run as root) read the page.
+cp "$MOAT_SRCDIR/deploy/nginx/errors/50x.html" "$AP/errors/"
+chmod -R a+rX "$AP/errors"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext "subjectAltName=IP:127.0.0.1" -keyout "$AP/key.pem" \
+	-out "$AP/cert.pem" 2>/dev/null || { it_log "openssl failed"; exit 1; }
+
+HTTP_PORT=$(it_free_port)
+HTTPS_PORT=$(it_free_port)
+while [ "$HTTPS_PORT" = "$HTTP_PORT" ]; do HTTPS_PORT=$(it_free_port); done
+BASE="https://127.0.0.1:$HTTPS_PORT"
+user_lines=""
+[ "$(id -u)" = 0 ] && user_lines="User www-data
+Group www-data"
+
+load() { printf 'LoadModule %s_module %s/mod_%s.so\n' "$1" "$MODULES" "$1"; }
+{
+	for m in mpm_event authz_core alias headers ssl socache_shmcb \
+		proxy proxy_fcgi log_config; do
+		[ -f "$MODULES/mod_$m.so" ] && load "$m"
+	done
+	cat <<CONF
+ServerRoot $AP
+ServerName 127.0.0.1
+PidFile $AP/httpd.pid
+DefaultRuntimeDir $AP/run
+Mutex file:$AP/run default
+ErrorLog $AP/logs/error.log
+LogLevel warn
+$user_lines
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 8
+MaxRequestWorkers 16
+Listen 127.0.0.1:$HTTP_PORT
+Listen 127.0.0.1:$HTTPS_PORT
+SSLSessionCache shmcb:$AP/run/ssl_cache(51200)
+
+Define MOAT_TEST
+Define MOAT_NAME 127.0.0.1
+Define MOAT_HTTPS_URL $BASE
+Define MOAT_HTTP_ADDR 127.0.0.1:$HTTP_PORT
+Define MOAT_HTTPS_ADDR 127.0.0.1:$HTTPS_PORT
+Define MOAT_SOCKET $IT_DIR/moat.sock
+Define MOAT_TLS_CERT $AP/cert.pem
+Define MOAT_TLS_KEY $AP/key.pem
+Define MOAT_ERRORS $AP/errors
+Define MOAT_MAX_BODY $MAX_BODY
+Include $MOAT_SRCDIR/deploy/apache/moat.conf
+CONF
+} > "$AP/httpd.conf"
+
+export APACHE_LOG_DIR=$AP/logs
+if ! out=$("$APACHE" -d "$AP" -f "$AP/httpd.conf" -t 2>&1); then
+	it_fail "the site file passes apache2 -t" "$out"
+	it_finish
+fi
+it_pass "the site file passes apache2 -t"
+if ! "$APACHE" -d "$AP" -f "$AP/httpd.conf" -k start 2>>"$AP/logs/start.log" ||
+	! it_wait_for "$AP/httpd.pid"; then
+	it_log "Apache did not start"
+	cat "$AP/logs/start.log" "$AP/logs/error.log" >&2
+	exit 1
+fi
+
+H=$IT_DIR/headers
+B=$IT_DIR/body
+JAR=$IT_DIR/jar
+# req METHOD PATH [curl args...]: the status; headers in $H, body in $B.
+# The certificate is the test's own, hence -k.
+req() {
+	local m=$1 p=$2
+	shift 2
+	curl -sSk --noproxy '*' --max-time 30 -X "$m" -D "$H" -o "$B" -w '%{http_code}' "$@" "$BASE$p"
+}
+body() { cat "$B"; }
+header() { sed -n "s/^$1: //Ip" "$H" | tr -d '\r' | head -n 1; }
+csrf_of_jar() {
+	req GET /form -b "$JAR" -c "$JAR" >/dev/null
+	body | sed -n 's/^csrf=//p'
+}
+
+# --- plain HTTP ------------------------------------------------------------------
+code=$(curl -sS --noproxy '*' --max-time 10 -D "$H" -o /dev/null -w '%{http_code}' \
+	"http://127.0.0.1:$HTTP_PORT/greet?name=a%20b&x=1")
+it_check "plain HTTP is redirected permanently" 301 "$code"
+it_check "to the same path and query on HTTPS" "$BASE/greet?name=a%20b&x=1" "$(header Location)"
+
+# --- GET, HEAD, query strings, escapes ----------------------------------------------
+it_check "a GET reaches the app" "200 no session here" "$(req GET /plain) $(body)"
+it_check "Apache names no version" "Apache" "$(header Server)"
+it_check "HEAD answers the GET route" 200 "$(req HEAD /plain -I)"
+it_check "HEAD has no body" 0 "$(wc -c < "$B")"
+it_check "HEAD keeps the length of the GET" 16 "$(header Content-Length)"
+req GET '/greet?name=%3Cb%3Ehi%26there%3C%2Fb%3E&site=https%3A%2F%2Fexample.com%2F' >/dev/null
+it_contains "the query string reaches the app, decoded and escaped" \
+	'<p id="name">&lt;b&gt;hi&amp;there&lt;/b&gt;</p>' "$(body)"
+it_contains "a second query parameter too" 'href="https://example.com/"' "$(body)"
+req GET '/greet?name=a+b' >/dev/null
+it_contains "+ in a query is a space" '<p id="name">a b</p>' "$(body)"
+it_check "a percent-escaped path is routed after decoding" "200 no session here" "$(req GET /pl%61in) $(body)"
+it_check "an escaped slash reaches the app, which has no such route" 404 "$(req GET /plain%2Fx)"
+it_check "a bad escape is refused" 400 "$(req GET /pl%zzain)"
+it_check "a dot segment is refused" 400 "$(req GET /a/%2e%2e/plain --path-as-is)"
+
+# --- the app's own errors pass through ----------------------------------------------
+it_check "an unknown path is the app's 404" 404 "$(req GET /no/such/page)"
+it_contains "with the app's page" "There is nothing at this address." "$(body)"
+it_contains "and an incident id" "ncident" "$(body)"
+it_check "a wrong method is the app's 405" 405 "$(req GET /act)"
+it_check "with Allow" POST "$(header Allow)"
+
+# --- security headers, set by the app and kept by Apache ----------------------------
+req GET /plain >/dev/null
+it_check "Content-Security-Policy" "default-src 'self'; frame-ancestors 'none'" "$(header Content-Security-Policy)"
+it_check "X-Content-Type-Options" nosniff "$(header X-Content-Type-Options)"
+it_check "Referrer-Policy" same-origin "$(header Referrer-Policy)"
+it_check "X-Frame-Options" DENY "$(header X-Frame-Options)"
+# Only sent over HTTPS: proves that HTTPS=on reached the app.
+it_check "Strict-Transport-Security (the app saw HTTPS=on)" "max-age=600" "$(header Strict-Transport-Security)"
+
+# --- session cookie and CSRF, with a real cookie jar ---------------------------------
+rm -f "$JAR"
+req GET /form -c "$JAR" >/dev/null
+TOKEN=$(body | sed -n 's/^csrf=//p')
+it_contains "the session cookie is set Secure over HTTPS" "__Host-moat=" "$(grep -i '^Set-Cookie:' "$H")"
+it_check "curl's jar keeps the __Host- cookie" 1 "$(grep -c '__Host-moat' "$JAR")"
+it_check "the CSRF token is 43 characters" 43 "${#TOKEN}"
+it_check "a form POST registers and signs in" "200 ok" \
+	"$(req POST /register -b "$JAR" -c "$JAR" --data "username=apache_user&password=long+enough+pw&csrf_token=$TOKEN") $(body)"
+UID_=$(psql_it -c "SELECT id FROM moat_users WHERE username = 'apache_user'")
+it_check "the cookie round trip keeps the session" "user $UID_ admin 0" "$(req GET /me -b "$JAR" >/dev/null; body)"
+TOKEN=$(csrf_of_jar)
+it_check "a POST with the session's CSRF token runs" "200 done" "$(req POST /act -b "$JAR" --data "csrf_token=$TOKEN") $(body)"
+it_check "a POST without it is refused" 403 "$(req POST /act -b "$JAR" --data 'x=1')"
+it_check "our own origin passes the Origin check" 200 \
+	"$(req POST /act -b "$JAR" -H "Origin: $BASE" -H 'Sec-Fetch-Site: same-origin' --data "csrf_token=$TOKEN")"
+it_check "the http:// origin is another origin" 403 \
+	"$(req POST /act -b "$JAR" -H "Origin: http://127.0.0.1:$HTTPS_PORT" --data "csrf_token=$TOKEN")"
+it_check "another site's origin is refused" 403 \
+	"$(req POST /act -b "$JAR" -H 'Origin: https://evil.example' --data "csrf_token=$TOKEN")"
+it_check "a chunked form body arrives whole" "200 done" \
+	"$(req POST /act -b "$JAR" -H 'Transfer-Encoding: chunked' --data "csrf_token=$TOKEN") $(body)"
+it_check "log-out ends the session" "200 ok" "$(req POST /logout -b "$JAR" -c "$JAR" --data "csrf_token=$TOKEN") $(body)"
+it_check "and the jar no longer signs in" "user 0 admin 0" "$(req GET /me -b "$JAR" >/dev/null; body)"
+
+# --- body limits -------------------------------------------------------------------------
+big=$IT_DIR/big
+head -c 5000 /dev/zero | tr '\0' 'a' | sed 's/^/x=/' > "$big"
+it_check "a form body over the app's max_body_bytes is the app's 413" 413 "$(req POST /hook --data-binary "@$big")"
+it_contains "with the app's page" "ncident" "$(body)"
+head -c $((MAX_BODY + 1000)) /dev/zero | tr '\0' 'a' > "$big"
+it_check "a body over LimitRequestBody is Apache's 413" 413 \
+	"$(req POST /hook -H 'Content-Type: application/octet-stream' --data-binary "@$big")"
+it_check "Apache's 413 is not the app's page" "" "$(grep -o 'ncident' "$B")"
+
+# --- keep-alive to the app -------------------------------------------------------------------
+seq 1 60 | xargs -P 6 -I{} curl -sk --noproxy '*' -o /dev/null -w '%{http_code}\n' \
+	"$BASE/plain?n={}" > "$IT_DIR/codes"
+it_check "60 requests from 6 clients all succeed" "60" "$(grep -c '^200$' "$IT_DIR/codes")"
+kept=$(ss -xn state connected 2>/dev/null | grep -cF "$IT_DIR/moat.sock")
+it_check "Apache keeps FastCGI connections open (enablereuse)" yes "$([ "$kept" -ge 1 ] && echo yes)"
+
+# --- the static page when the app is down ------------------------------------------------
+it_stop_app
+it_check "with the app stopped, Apache answers 503" 503 "$(req GET /plain)"
+it_contains "with the static page" "The application is not answering right now." "$(body)"
+it_check "which is not cached" no-store "$(header Cache-Control)"
+it_check "and is HTML" "text/html; charset=utf-8" "$(header Content-Type)"
+it_start_app || exit 1
+it_check "once the app is back, the next request succeeds (retry=0)" 200 "$(req GET /plain)"
+
+it_finish
