@@ -115,9 +115,10 @@ http {
 	server_tokens off;
 	client_max_body_size 1m;
 	upstream moat {
-		server unix:$IT_DIR/moat.sock;
+		${IT_UPSTREAM:-server unix:$IT_DIR/moat.sock;}
 		keepalive 8;
 	}
+	${IT_NGINX_EXTRA:-}
 	server {
 		listen 127.0.0.1:$IT_PORT;
 		location / {
