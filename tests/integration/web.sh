@@ -131,6 +131,10 @@ it_check "Origin: null is refused" 403 \
 	"$(req POST /act -H "$(jar "$A1")" -H 'Origin: null' --data "csrf_token=$A1_CSRF")"
 it_check "Sec-Fetch-Site: cross-site is refused" 403 \
 	"$(req POST /act -H "$(jar "$A1")" -H 'Sec-Fetch-Site: cross-site' --data "csrf_token=$A1_CSRF")"
+it_check "a cross-site log-in form post without any cookie is refused" 403 \
+	"$(req POST /login -H 'Origin: http://evil.example' --data 'username=alice&password=x')"
+it_check "so is a cross-site post with Sec-Fetch-Site alone" 403 \
+	"$(req POST /register -H 'Sec-Fetch-Site: cross-site' --data 'username=mallory&password=mallorys+pw')"
 it_check "our own origin passes" 200 \
 	"$(req POST /act -H "$(jar "$A1")" -H "Origin: $IT_BASE" -H 'Sec-Fetch-Site: same-origin' --data "csrf_token=$A1_CSRF")"
 it_check "a CSRF-exempt route needs no token" "200 done" "$(req POST /hook -H "$(jar "$A1")" --data 'x=1') $(body)"
