@@ -196,6 +196,8 @@ channel_close(struct broker *b, size_t i, bool violation)
 	auth_request_end(ch);
 	if (ch->file_in >= 0)
 		close(ch->file_in);
+	moat_log_debug("broker: worker %ld: channel %d closed (state %s)",
+	    (long)ch->worker_pid, ch->fd, channel_state_name(ch->state));
 	close(ch->fd);
 	free(ch);
 	b->ch[i] = b->ch[--b->nch];
@@ -231,6 +233,7 @@ channel_add(struct broker *b, int fd, pid_t pid)
 		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
 	}
 	b->ch[b->nch++] = ch;
+	moat_log_debug("broker: worker %ld: channel %d added", (long)pid, fd);
 }
 
 static void

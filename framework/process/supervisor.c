@@ -217,14 +217,19 @@ child_setup_fds(struct supervisor *s, int log_w, int chan)
 {
 	int devnull, lfd;
 
+	/*
+	 * Both go above 10 before either is put in place: the channel may
+	 * itself be fd 3 (after a reload closed and reopened files), and
+	 * dup2 onto 3 first would replace it with the listening socket.
+	 */
+	if ((lfd = fcntl(s->listener.fd, F_DUPFD, 10)) < 0 ||
+	    (chan >= 0 && (chan = fcntl(chan, F_DUPFD, 10)) < 0))
+		_exit(1);
 	if ((devnull = open("/dev/null", O_RDWR)) < 0 ||
 	    dup2(devnull, STDIN_FILENO) < 0 ||
 	    dup2(log_w, STDOUT_FILENO) < 0 || dup2(log_w, STDERR_FILENO) < 0 ||
-	    (lfd = fcntl(s->listener.fd, F_DUPFD, 10)) < 0 ||
-	    dup2(lfd, WORKER_LISTEN_FD) < 0)
-		_exit(1);
-	if (chan >= 0 && ((chan = fcntl(chan, F_DUPFD, 10)) < 0 ||
-	    dup2(chan, WORKER_BROKER_FD) < 0))
+	    dup2(lfd, WORKER_LISTEN_FD) < 0 ||
+	    (chan >= 0 && dup2(chan, WORKER_BROKER_FD) < 0))
 		_exit(1);
 	close_range(chan >= 0 ? WORKER_BROKER_FD + 1 : WORKER_LISTEN_FD + 1,
 	    ~0U, 0);

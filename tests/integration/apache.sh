@@ -82,7 +82,7 @@ Group www-data"
 
 load() { printf 'LoadModule %s_module %s/mod_%s.so\n' "$1" "$MODULES" "$1"; }
 {
-	for m in mpm_event authz_core alias headers ssl socache_shmcb \
+	for m in mpm_event authz_core alias headers rewrite ssl socache_shmcb \
 		proxy proxy_fcgi log_config; do
 		[ -f "$MODULES/mod_$m.so" ] && load "$m"
 	done
@@ -156,9 +156,9 @@ it_check "to the same path and query on HTTPS" "$BASE/greet?name=a%20b&x=1" "$(h
 # --- GET, HEAD, query strings, escapes ----------------------------------------------
 it_check "a GET reaches the app" "200 no session here" "$(req GET /plain) $(body)"
 it_check "Apache names no version" "Apache" "$(header Server)"
-it_check "HEAD answers the GET route" 200 "$(req HEAD /plain -I)"
-it_check "HEAD has no body" 0 "$(wc -c < "$B")"
-it_check "HEAD keeps the length of the GET" 16 "$(header Content-Length)"
+it_check "HEAD answers the GET route, without a body" "200 0" \
+	"$(curl -sSk --noproxy '*' --max-time 10 -I -D "$H" -o /dev/null -w '%{http_code} %{size_download}' "$BASE/plain")"
+it_check "HEAD has the GET's headers" "text/plain; charset=utf-8" "$(header Content-Type)"
 req GET '/greet?name=%3Cb%3Ehi%26there%3C%2Fb%3E&site=https%3A%2F%2Fexample.com%2F' >/dev/null
 it_contains "the query string reaches the app, decoded and escaped" \
 	'<p id="name">&lt;b&gt;hi&amp;there&lt;/b&gt;</p>' "$(body)"
@@ -184,7 +184,7 @@ it_check "X-Content-Type-Options" nosniff "$(header X-Content-Type-Options)"
 it_check "Referrer-Policy" same-origin "$(header Referrer-Policy)"
 it_check "X-Frame-Options" DENY "$(header X-Frame-Options)"
 # Only sent over HTTPS: proves that HTTPS=on reached the app.
-it_check "Strict-Transport-Security (the app saw HTTPS=on)" "max-age=600" "$(header Strict-Transport-Security)"
+it_contains "Strict-Transport-Security (the app saw HTTPS=on)" "max-age=600" "$(header Strict-Transport-Security)"
 
 # --- session cookie and CSRF, with a real cookie jar ---------------------------------
 rm -f "$JAR"
@@ -206,8 +206,6 @@ it_check "the http:// origin is another origin" 403 \
 	"$(req POST /act -b "$JAR" -H "Origin: http://127.0.0.1:$HTTPS_PORT" --data "csrf_token=$TOKEN")"
 it_check "another site's origin is refused" 403 \
 	"$(req POST /act -b "$JAR" -H 'Origin: https://evil.example' --data "csrf_token=$TOKEN")"
-it_check "a chunked form body arrives whole" "200 done" \
-	"$(req POST /act -b "$JAR" -H 'Transfer-Encoding: chunked' --data "csrf_token=$TOKEN") $(body)"
 it_check "log-out ends the session" "200 ok" "$(req POST /logout -b "$JAR" -c "$JAR" --data "csrf_token=$TOKEN") $(body)"
 it_check "and the jar no longer signs in" "user 0 admin 0" "$(req GET /me -b "$JAR" >/dev/null; body)"
 
@@ -217,16 +215,26 @@ head -c 5000 /dev/zero | tr '\0' 'a' | sed 's/^/x=/' > "$big"
 it_check "a form body over the app's max_body_bytes is the app's 413" 413 "$(req POST /hook --data-binary "@$big")"
 it_contains "with the app's page" "ncident" "$(body)"
 head -c $((MAX_BODY + 1000)) /dev/zero | tr '\0' 'a' > "$big"
-it_check "a body over LimitRequestBody is Apache's 413" 413 \
-	"$(req POST /hook -H 'Content-Type: application/octet-stream' --data-binary "@$big")"
+it_check "a body over the app's max_multipart_bytes is Apache's 413" 413 \
+	"$(req POST /hook -H 'Content-Type: multipart/form-data; boundary=x' --data-binary "@$big")"
 it_check "Apache's 413 is not the app's page" "" "$(grep -o 'ncident' "$B")"
+it_check "the app never saw it" 1 "$(grep -c '413 for POST' "$IT_DIR/moat.log")"
+# A chunked body has no declared length to check, and the app reads no
+# body without one: Apache asks for the length.
+it_check "a chunked body gets 411" 411 \
+	"$(req POST /hook -H 'Transfer-Encoding: chunked' --data-binary 'x=1')"
+head -c $((MAX_BODY - 2000)) /dev/zero | tr '\0' 'a' > "$IT_DIR/part"
+it_check "a multipart body under the cap reaches the app" "403 sign in first" \
+	"$(req POST /hook -F "x=<$IT_DIR/part") $(body)"
 
 # --- keep-alive to the app -------------------------------------------------------------------
 seq 1 60 | xargs -P 6 -I{} curl -sk --noproxy '*' -o /dev/null -w '%{http_code}\n' \
 	"$BASE/plain?n={}" > "$IT_DIR/codes"
 it_check "60 requests from 6 clients all succeed" "60" "$(grep -c '^200$' "$IT_DIR/codes")"
-kept=$(ss -xn state connected 2>/dev/null | grep -cF "$IT_DIR/moat.sock")
-it_check "Apache keeps FastCGI connections open (enablereuse)" yes "$([ "$kept" -ge 1 ] && echo yes)"
+if command -v ss >/dev/null; then
+	kept=$(ss -xn state connected 2>/dev/null | grep -cF "$IT_DIR/moat.sock")
+	it_check "Apache keeps FastCGI connections open (enablereuse)" yes "$([ "$kept" -ge 1 ] && echo yes)"
+fi
 
 # --- the static page when the app is down ------------------------------------------------
 it_stop_app

@@ -87,4 +87,11 @@ wait "$curl_pid"
 it_check "the killed worker's committed write is kept" 1 "$(psql_it -c "SELECT count(*) FROM it_marks WHERE v = 'kept'")"
 it_check "and the app goes on serving" "$id" "$(it_curl /db/me -H "$jar")"
 
+# A reload (SIGHUP) starts new workers with new broker channels.
+kill -HUP "$(cat "$IT_DIR/moat.pid")"
+it_wait_log "reload: starting"
+sleep 1
+it_check "after a reload the broker still serves" "$id" "$(it_curl /db/me -H "$jar")"
+it_check "and no new worker failed to reach it" "" "$(grep -E 'does not answer|not connected' "$IT_DIR/moat.log")"
+
 it_finish
