@@ -29,7 +29,7 @@ missing() {
 		say "FAILED: $*"
 		exit 1
 	fi
-	say "SKIP: $* (as root this script installs it)"
+	say "SKIP: $* (run as root, this script installs what is missing)"
 	exit 77
 }
 
@@ -78,8 +78,10 @@ if ! installed; then
 	# Into a fresh directory first, so that a broken download is never
 	# taken for a finished install by the next run.
 	tmp=$(mktemp -d "$CACHE/.install.XXXXXX") || missing "cannot write in $CACHE"
+	chmod 755 "$tmp"
 	say "npm install playwright-core@$PW_VERSION into $DIR"
 	if ! PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tmp" \
+	    --cache "$CACHE/.npm" --no-update-notifier \
 	    --no-audit --no-fund --no-package-lock --loglevel=error \
 	    "playwright-core@$PW_VERSION" >&2; then
 		rm -rf "$tmp"

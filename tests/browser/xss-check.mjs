@@ -217,16 +217,32 @@ function domScan() {
 	return out;
 }
 
+// Findings that do not show a payload ran or reached the DOM.
+const notCaught = new Set(['text', 'load', 'status']);
+
 const norm = (s) => String(s).replace(/\s+/g, ' ').trim();
 
-// One visit of one page in one context; returns its findings.
-async function visit(ctx, url, page, o, allowed, mode) {
-	const found = [];
-	const note = (kind, what) => found.push({ kind, text: `${mode}: ${what}` });
+// A frame whose document never got a script context (a javascript: URL
+// the policy refused, say) leaves evaluate() waiting forever: bound it.
+function bounded(promise, ms, fallback) {
+	let timer;
+	const late = new Promise((resolve) => {
+		timer = setTimeout(() => resolve(fallback), ms);
+	});
+	return Promise.race([promise.catch(() => fallback), late])
+	    .finally(() => clearTimeout(timer));
+}
+
+// A tab that reports into whichever visit is current.  One tab serves
+// every visit of its mode: opening a tab costs more than loading a page.
+async function openTab(ctx, o, allowed) {
 	const tab = await ctx.newPage();
-	tab.__moatNote = note;
+	const note = (kind, what) => {
+		if (tab.__moatNote)
+			tab.__moatNote(kind, what);
+	};
 	tab.on('dialog', (d) => {
-		note('dialog', `a ${d.type()} dialog opened: ${show(d.message(), 50)}`);
+		note('dialog', `${d.type()} dialog opened: ${show(d.message(), 50)}`);
 		d.dismiss().catch(() => {});
 	});
 	tab.on('pageerror', (e) => note('pageerror', `script error: ${show(e.message, 80)}`));
@@ -238,11 +254,20 @@ async function visit(ctx, url, page, o, allowed, mode) {
 	});
 	tab.on('request', (r) => {
 		const u = r.url();
-		if (/^(data|about|blob):/.test(u))
-			return;
-		if (!allowed.has(new URL(u).origin))
+		if (!/^(data|about|blob):/.test(u) && !allowed.has(new URL(u).origin))
 			note('request', `request to another origin: ${show(u, 60)}`);
 	});
+	return tab;
+}
+
+// One visit of one page in one mode; returns its findings.
+async function visit(v, url, page, o, allowed) {
+	const found = [];
+	if (v.tab === null)
+		v.tab = await openTab(v.ctx, o, allowed);
+	const tab = v.tab;
+	const note = (kind, what) => found.push({ kind, text: `${v.mode}: ${what}` });
+	tab.__moatNote = note;
 	let res;
 	try {
 		res = await tab.goto(url, { waitUntil: 'load', timeout: o.timeout });
@@ -252,23 +277,42 @@ async function visit(ctx, url, page, o, allowed, mode) {
 	if (res && (res.status() < 200 || res.status() > 299))
 		note('status', `answered ${res.status()}, so nothing was shown`);
 	// Timers, focus and toggle events fire just after load.
-	await tab.waitForTimeout(o.settle).catch(() => {});
+	await new Promise((resolve) => setTimeout(resolve, o.settle));
 	for (const f of tab.frames()) {
-		const marks = await f.evaluate(domScan).catch(() => []);
+		const marks = await bounded(f.evaluate(domScan), 1000, null);
+		if (marks === null) {
+			if (f === tab.mainFrame())
+				note('load', 'the page could not be inspected');
+			continue;
+		}
 		for (const m of marks)
 			note('markup', m);
 	}
 	const here = tab.url();
 	if (!/^(about|data):/.test(here) && !allowed.has(new URL(here).origin))
 		note('request', `the page went to ${show(here, 60)}`);
-	if (page.text !== undefined && page.text !== null) {
-		const body = await tab.evaluate(() =>
-		    document.body ? document.body.innerText : '').catch(() => '');
-		if (!norm(body).includes(norm(page.text)))
-			note('text', 'the payload does not show as text (dropped, ' +
-			    'mangled or parsed as markup)');
+	// A page the probe never reached would pass without being looked at.
+	const seen = await bounded(tab.evaluate(() => {
+		const d = Object.getOwnPropertyDescriptor(window, '__xss');
+		return { probe: Boolean(d && d.set),
+		    text: document.body ? document.body.innerText : '' };
+	}), 2000, { probe: false, text: '' });
+	if (!seen.probe)
+		note('load', 'the detectors were not in the page');
+	if (page.text !== undefined && page.text !== null &&
+	    !norm(seen.text).includes(norm(page.text)))
+		note('text', 'the payload does not show as text (dropped, ' +
+		    'mangled or parsed as markup)');
+	// Leave the page before the next visit so that nothing it still
+	// does is counted against that one; a page that will not let go
+	// (a dialog loop, say) loses its tab.
+	const left = await bounded(tab.goto('about:blank', { timeout: 3000 })
+	    .then(() => true), 4000, false);
+	tab.__moatNote = null;
+	if (!left) {
+		await bounded(tab.close(), 5000, null);
+		v.tab = null;
 	}
-	await tab.close().catch(() => {});
 	return found;
 }
 
@@ -299,7 +343,6 @@ async function newContext(browser, o, base, allowed, mode) {
 	const ctx = await browser.newContext({
 		bypassCSP: mode === 'bypass',
 		userAgent: o.userAgent,
-		javaScriptEnabled: true,
 	});
 	await ctx.exposeBinding('__moatXssReport', (src, kind, detail) => {
 		const note = src.page && src.page.__moatNote;
@@ -340,6 +383,37 @@ async function newContext(browser, o, base, allowed, mode) {
 	return ctx;
 }
 
+// Visit one page in every mode, print its line; true if it went as
+// expected (clean, or on the control, caught in every mode).
+async function checkPage(visitors, url, page, o, allowed) {
+	// The modes run side by side, each in its own context.
+	const runs = await Promise.all(visitors.map(async (v) => {
+		const t = Date.now();
+		const f = await visit(v, url, page, o, allowed);
+		return { mode: v.mode, f, ms: Date.now() - t };
+	}));
+	const times = runs.map((r) => `${r.mode} ${r.ms} ms`).join(', ');
+	const found = runs.flatMap((r) => r.f);
+	let ok;
+	if (o.control) {
+		// The text check alone proves nothing here (nor does a page
+		// that failed to load): a live payload must trip a detector
+		// of its own, in each mode.
+		const missed = runs.filter((r) =>
+		    !r.f.some((x) => !notCaught.has(x.kind))).map((r) => r.mode);
+		ok = missed.length === 0;
+		process.stdout.write(ok ? `PASS: caught ${page.label} (${times})\n` :
+		    `FAIL: missed ${page.label} in ${missed.join(' and ')} mode\n`);
+	} else {
+		ok = found.length === 0;
+		process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${page.label} (${times})\n`);
+	}
+	if (!ok || o.control)
+		for (const f of found)
+			process.stdout.write(`      ${f.text}\n`);
+	return ok;
+}
+
 function loadPlaywright() {
 	const where = process.env.MOAT_PLAYWRIGHT || 'playwright-core';
 	try {
@@ -357,12 +431,14 @@ async function main() {
 	const { chromium } = loadPlaywright();
 	const t0 = Date.now();
 	let srv;
-	let base = new URL(o.base).origin;
+	// Paths are taken relative to --base; on the control, to our server.
+	let base = o.base;
 	if (o.control) {
 		srv = await controlServer();
 		base = `http://127.0.0.1:${srv.address().port}`;
 	}
-	const allowed = new Set([base, ...o.allow.map((a) => new URL(a).origin)]);
+	const allowed = new Set([new URL(base).origin,
+	    ...o.allow.map((a) => new URL(a).origin)]);
 	const modes = o.csp === 'both' ? ['bypass', 'enforce'] : [o.csp];
 	const args = ['--disable-dev-shm-usage'];
 	// Chromium's own sandbox cannot start as root.
@@ -377,43 +453,17 @@ async function main() {
 		    `${e.message.split('\n')[0]}\n`);
 		process.exit(2);
 	}
-	const ctxs = [];
-	for (const m of modes)
-		ctxs.push(await newContext(browser, o, base, allowed, m));
+	const visitors = [];
+	for (const mode of modes)
+		visitors.push({ mode, tab: null,
+		    ctx: await newContext(browser, o, base, allowed, mode) });
 	let failed = 0;
 	for (const page of pages) {
-		const url = new URL(page.url, o.control ? base : o.base);
+		let url = new URL(page.url, base);
 		if (o.control)
-			url.host = new URL(base).host;
-		const times = [];
-		let found = [];
-		let missed = [];
-		for (let i = 0; i < modes.length; i++) {
-			const t = Date.now();
-			const f = await visit(ctxs[i], url.href, page, o, allowed, modes[i]);
-			times.push(`${modes[i]} ${Date.now() - t} ms`);
-			found = found.concat(f);
-			// On the control, the text check alone proves nothing:
-			// a live payload must trip a detector of its own.
-			if (o.control && !f.some((x) => x.kind !== 'text'))
-				missed.push(modes[i]);
-		}
-		let ok;
-		if (o.control) {
-			ok = missed.length === 0;
-			process.stdout.write(ok ?
-			    `PASS: caught ${page.label} (${times.join(', ')})\n` :
-			    `FAIL: missed ${page.label} in ${missed.join(' and ')} mode\n`);
-		} else {
-			ok = found.length === 0;
-			process.stdout.write(`${ok ? 'PASS' : 'FAIL'}: ${page.label} ` +
-			    `(${times.join(', ')})\n`);
-		}
-		if (!ok)
+			url = new URL(url.pathname + url.search, base);
+		if (!await checkPage(visitors, url.href, page, o, allowed))
 			failed++;
-		if (!ok || o.control)
-			for (const f of found)
-				process.stdout.write(`      ${f.text}\n`);
 	}
 	await browser.close();
 	if (srv)
