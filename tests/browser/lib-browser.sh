@@ -26,7 +26,7 @@ browser_setup() {
 	rc=$?
 	case $rc in
 	0) ;;
-	77) echo "SKIP: the browser tests need Chromium, Node.js 20 and playwright-core (see above)"; exit 77 ;;
+	77) echo "SKIP: the browser tests need Chromium, Node.js 18 and playwright-core (see above)"; exit 77 ;;
 	*) echo "FAIL: tests/browser/setup.sh exited $rc"; exit 1 ;;
 	esac
 	MOAT_PLAYWRIGHT=$(printf '%s\n' "$out" | tail -n 1)

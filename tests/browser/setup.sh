@@ -1,6 +1,6 @@
 #!/bin/sh
 # setup.sh - make sure the browser tests have what they run on: Debian's
-# Chromium, Node.js 20 or later, and a pinned playwright-core.  Prints the
+# Chromium, Node.js 18 or later, and a pinned playwright-core.  Prints the
 # playwright-core package directory (for $MOAT_PLAYWRIGHT) as the last line
 # of its output; everything else goes to stderr.
 #
@@ -15,10 +15,15 @@
 
 set -u
 
-# playwright-core 1.64.1 drives Chromium 156, the version Debian 12 ships
-# (bookworm-security).  Keep the two majors close when either moves: the
-# DevTools protocol changes little between neighbours, much across many.
-PW_VERSION=1.64.1
+# playwright-core 1.61 is the last line that runs on Node.js 18, which is
+# what Debian 12 ships (1.62 and later need 20).  It was built for Chromium
+# 149 and drives Debian's 156 (bookworm-security) through every call
+# xss-check.mjs makes: its positive control finds exactly what 1.64.1
+# finds there.  When Debian's Chromium moves on, run the control again
+# before trusting a pass: the DevTools protocol changes little between
+# neighbours, much across many.
+PW_VERSION=1.61.1
+NODE_MIN=18
 CHROMIUM=${MOAT_CHROMIUM:-/usr/bin/chromium}
 
 say() { printf 'browser setup: %s\n' "$*" >&2; }
@@ -33,27 +38,17 @@ missing() {
 	exit 77
 }
 
+updated=
 apt_install() {
 	[ "$(id -u)" = 0 ] || return 1
 	say "installing Debian packages: $*"
-	apt-get update -q >&2 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		    --no-install-recommends "$@" >&2
+	if [ -z "$updated" ]; then
+		apt-get update -q >&2 9>&- || return 1
+		updated=yes
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends "$@" >&2 9>&-
 }
-
-if [ ! -x "$CHROMIUM" ]; then
-	apt_install chromium || missing "no Chromium at $CHROMIUM (apt-get install chromium)"
-	[ -x "$CHROMIUM" ] || missing "the chromium package gave no $CHROMIUM"
-fi
-if ! command -v node >/dev/null 2>&1; then
-	apt_install nodejs || missing "no node (apt-get install nodejs)"
-fi
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
-if [ "${major:-0}" -lt 20 ]; then
-	# Debian 12's own nodejs is 18: no package of it can help here.
-	say "SKIP: playwright-core $PW_VERSION needs Node.js 20 or later, this is $(node --version 2>&1)"
-	exit 77
-fi
 
 if [ $# -gt 0 ]; then
 	CACHE=$1
@@ -65,16 +60,44 @@ fi
 DIR=$CACHE/playwright-core-$PW_VERSION
 PKG=$DIR/node_modules/playwright-core
 
+# Browser tests run side by side under make -j: one at a time here, or
+# two apt-get runs trip over dpkg's lock and two npm runs over the cache.
+# (apt-get gets no copy of the lock: a service a package starts would
+# keep it.)
+mkdir -p "$CACHE" || missing "cannot create $CACHE"
+if command -v flock >/dev/null 2>&1; then
+	exec 9>>"$CACHE/.lock" || missing "cannot write in $CACHE"
+	flock -w 900 9 || missing "another setup.sh held $CACHE/.lock for 15 minutes"
+fi
+
+if [ ! -x "$CHROMIUM" ]; then
+	apt_install chromium || missing "no Chromium at $CHROMIUM (apt-get install chromium)"
+	[ -x "$CHROMIUM" ] || missing "the chromium package gave no $CHROMIUM"
+fi
+if ! command -v node >/dev/null 2>&1; then
+	apt_install nodejs || missing "no node (apt-get install nodejs)"
+fi
+command -v node >/dev/null 2>&1 || missing "the nodejs package gave no node command"
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+case $major in
+''|*[!0-9]*) major=0 ;;
+esac
+if [ "$major" -lt "$NODE_MIN" ]; then
+	missing "playwright-core $PW_VERSION needs Node.js $NODE_MIN or later, this is $(node --version 2>&1)"
+fi
+
 installed() {
 	[ -f "$PKG/package.json" ] &&
 		[ "$(node -p 'require(process.argv[1]).version' "$PKG/package.json" 2>/dev/null)" = "$PW_VERSION" ]
 }
 
 if ! installed; then
+	# Debian's nodejs comes without npm, NodeSource's with it (and then
+	# conflicts with Debian's npm package): install it only when missing.
 	if ! command -v npm >/dev/null 2>&1; then
 		apt_install npm || missing "no npm (apt-get install npm)"
+		command -v npm >/dev/null 2>&1 || missing "the npm package gave no npm command"
 	fi
-	mkdir -p "$CACHE" || missing "cannot create $CACHE"
 	# Into a fresh directory first, so that a broken download is never
 	# taken for a finished install by the next run.
 	tmp=$(mktemp -d "$CACHE/.install.XXXXXX") || missing "cannot write in $CACHE"

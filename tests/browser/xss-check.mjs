@@ -21,7 +21,8 @@
 //   --template PATH   e.g. '/greet?name={}&site={}'
 //   --pages FILE      JSON: [ "PATH", { "url": PATH, "text": "must show",
 //                     "label": "..." }, ... ]  (stored payloads: the pages
-//                     that show them, and the text each must show)
+//                     that show them, and the text each must show; "text"
+//                     may be a list, for a page that shows many)
 //   --cookie N=V      a cookie for the base URL's host, set as the app sets
 //                     its session: Secure, HttpOnly, SameSite=Lax, Path=/
 //   --user-agent UA   the browser's User-Agent (a session may be bound to
@@ -133,6 +134,9 @@ function loadPages(o) {
 			const p = typeof e === 'string' ? { url: e } : e;
 			if (typeof p.url !== 'string')
 				usage(`${o.pages}: an entry without "url"`);
+			if (p.text !== undefined && p.text !== null &&
+			    ![].concat(p.text).every((t) => typeof t === 'string'))
+				usage(`${o.pages}: "text" is a string or a list of strings`);
 			pages.push({ url: p.url, text: p.text,
 			    label: p.label || show(p.url) });
 		}
@@ -299,10 +303,14 @@ async function visit(v, url, page, o, allowed) {
 	}), 2000, { probe: false, text: '' });
 	if (!seen.probe)
 		note('load', 'the detectors were not in the page');
-	if (page.text !== undefined && page.text !== null &&
-	    !norm(seen.text).includes(norm(page.text)))
+	const want = page.text === undefined || page.text === null ? [] :
+	    [].concat(page.text);
+	const shown = norm(seen.text);
+	const lost = want.filter((t) => !shown.includes(norm(t)));
+	if (lost.length > 0)
 		note('text', 'the payload does not show as text (dropped, ' +
-		    'mangled or parsed as markup)');
+		    'mangled or parsed as markup)' + (want.length > 1 ?
+		    `: ${lost.length} of ${want.length}, first ${show(lost[0], 50)}` : ''));
 	// Leave the page before the next visit so that nothing it still
 	// does is counted against that one; a page that will not let go
 	// (a dialog loop, say) loses its tab.

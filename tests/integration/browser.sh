@@ -9,7 +9,8 @@
 # style); tests/browser/setup.sh installs Chromium and the pinned
 # playwright-core when they are missing.
 #
-# To check another app (the notes app), in its own test script:
+# To check another app, in its own test script (notes-browser.sh does so
+# for Moat Notes):
 #   . "$MOAT_SRCDIR/tests/integration/lib.sh"
 #   . "$MOAT_SRCDIR/tests/browser/lib-browser.sh"
 #   browser_setup                          # first: it may skip the test
