@@ -4,24 +4,11 @@
 # socket, TLS with a throwaway certificate, the HTTP->HTTPS redirect),
 # with a real PostgreSQL behind the broker.  Only the settings block of
 # the site file is replaced (MOAT_TEST); every other directive is the one
-# a server would run.
+# a server would run (tests/integration/lib-apache.sh sets it up).
 
 . "$MOAT_SRCDIR/tests/integration/lib.sh"
-
-APACHE=${MOAT_APACHE:-}
-if [ -z "$APACHE" ] || [ ! -x "$APACHE" ]; then
-	APACHE=$(PATH=$PATH:/usr/sbin:/sbin command -v apache2 || true)
-fi
-MODULES=${MOAT_APACHE_MODULES:-/usr/lib/apache2/modules}
-if [ -z "$APACHE" ] || [ ! -f "$MODULES/mod_proxy_fcgi.so" ]; then
-	echo "SKIP: apache2 with mod_proxy_fcgi not installed (Debian package apache2)"
-	exit 77
-fi
-if ! command -v openssl >/dev/null; then
-	echo "SKIP: openssl not installed"
-	exit 77
-fi
-
+. "$MOAT_SRCDIR/tests/integration/lib-apache.sh"
+ap_find
 . "$MOAT_SRCDIR/tests/integration/lib-db.sh"
 
 it_db_setup apache
@@ -36,99 +23,11 @@ hash_workers = 1"
 
 # The app's max_multipart_bytes in lib.sh's config; Apache's cap matches.
 MAX_BODY=65536
-
-stop_apache() {
-	[ -f "$AP/httpd.pid" ] || return 0
-	kill -TERM "$(cat "$AP/httpd.pid")" 2>/dev/null
-	local i
-	for i in $(seq 1 50); do
-		[ -f "$AP/httpd.pid" ] || break
-		sleep 0.1
-	done
-}
-
-cleanup() {
-	stop_apache
-	if [ "$IT_FAILED" -gt 0 ] || [ -n "${IT_KEEP:-}" ]; then
-		it_log "--- Apache error logs ---"
-		tail -n 30 "$AP"/logs/*error.log >&2 2>/dev/null
-	fi
-	it_db_cleanup
-}
-
-# lib.sh's it_setup starts nginx; this test needs the app only.
-IT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/moat-apache.XXXXXX")
-chmod 755 "$IT_DIR"
-AP=$IT_DIR/apache
-trap cleanup EXIT
-it_write_config
-it_start_app || exit 1
-
-mkdir -p "$AP/logs" "$AP/run" "$AP/errors"
-# Apache's children (www-data when run as root) read the page.
-cp "$MOAT_SRCDIR/deploy/nginx/errors/50x.html" "$AP/errors/"
-chmod -R a+rX "$AP/errors"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
-	-addext "subjectAltName=IP:127.0.0.1" -keyout "$AP/key.pem" \
-	-out "$AP/cert.pem" 2>/dev/null || { it_log "openssl failed"; exit 1; }
-
-HTTP_PORT=$(it_free_port)
-HTTPS_PORT=$(it_free_port)
-while [ "$HTTPS_PORT" = "$HTTP_PORT" ]; do HTTPS_PORT=$(it_free_port); done
-BASE="https://127.0.0.1:$HTTPS_PORT"
-user_lines=""
-[ "$(id -u)" = 0 ] && user_lines="User www-data
-Group www-data"
-
-load() { printf 'LoadModule %s_module %s/mod_%s.so\n' "$1" "$MODULES" "$1"; }
-{
-	for m in mpm_event authz_core alias headers rewrite ssl socache_shmcb \
-		proxy proxy_fcgi log_config; do
-		[ -f "$MODULES/mod_$m.so" ] && load "$m"
-	done
-	cat <<CONF
-ServerRoot $AP
-ServerName 127.0.0.1
-PidFile $AP/httpd.pid
-DefaultRuntimeDir $AP/run
-Mutex file:$AP/run default
-ErrorLog $AP/logs/error.log
-LogLevel warn
-$user_lines
-StartServers 1
-ServerLimit 2
-ThreadsPerChild 8
-MaxRequestWorkers 16
-Listen 127.0.0.1:$HTTP_PORT
-Listen 127.0.0.1:$HTTPS_PORT
-SSLSessionCache shmcb:$AP/run/ssl_cache(51200)
-
-Define MOAT_TEST
-Define MOAT_NAME 127.0.0.1
-Define MOAT_HTTPS_URL $BASE
-Define MOAT_HTTP_ADDR 127.0.0.1:$HTTP_PORT
-Define MOAT_HTTPS_ADDR 127.0.0.1:$HTTPS_PORT
-Define MOAT_SOCKET $IT_DIR/moat.sock
-Define MOAT_TLS_CERT $AP/cert.pem
-Define MOAT_TLS_KEY $AP/key.pem
-Define MOAT_ERRORS $AP/errors
-Define MOAT_MAX_BODY $MAX_BODY
-Include $MOAT_SRCDIR/deploy/apache/moat.conf
-CONF
-} > "$AP/httpd.conf"
-
-export APACHE_LOG_DIR=$AP/logs
-if ! out=$("$APACHE" -d "$AP" -f "$AP/httpd.conf" -t 2>&1); then
-	it_fail "the site file passes apache2 -t" "$out"
-	it_finish
-fi
-it_pass "the site file passes apache2 -t"
-if ! "$APACHE" -d "$AP" -f "$AP/httpd.conf" -k start 2>>"$AP/logs/start.log" ||
-	! it_wait_for "$AP/httpd.pid"; then
-	it_log "Apache did not start"
-	cat "$AP/logs/start.log" "$AP/logs/error.log" >&2
-	exit 1
-fi
+AP_MAX_BODY=$MAX_BODY
+ap_setup
+BASE=$AP_BASE
+HTTP_PORT=$AP_HTTP_PORT
+HTTPS_PORT=$AP_HTTPS_PORT
 
 H=$IT_DIR/headers
 B=$IT_DIR/body
