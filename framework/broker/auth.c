@@ -38,6 +38,7 @@
 #include "broker/auth.h"
 #include "broker/auth_sql.h"
 #include "broker/dispatch.h"
+#include "broker/passwd.h"
 
 enum auth_step {
 	STEP_LOAD = 1,		/* session_load */
@@ -158,8 +159,8 @@ reply(struct dispatch_ctx *ctx, struct channel *ch, enum moat_auth outcome,
 }
 
 /* Something the operation needs is broken: say what, answer "down". */
-static int
-down(struct dispatch_ctx *ctx, struct channel *ch, const char *why)
+int
+auth_down(struct dispatch_ctx *ctx, struct channel *ch, const char *why)
 {
 	moat_log_error("broker: worker %ld: session operation %u failed at "
 	    "step %d: %s", (long)ch->worker_pid, ch->auth.op, ch->auth.step,
@@ -344,7 +345,7 @@ start_session(struct dispatch_ctx *ctx, struct channel *ch, int64_t user_id)
 {
 	if (auth_token_new(ctx->auth, ch->auth.token, ch->auth.token_hash)
 	    != 0)
-		return down(ctx, ch, "cannot make a token");
+		return auth_down(ctx, ch, "cannot make a token");
 	ch->auth.user_id = user_id;
 	add_session_create(ctx, ch, user_id);
 	return go_db(ch, STEP_SESSION);
@@ -404,15 +405,21 @@ lookup_done(struct dispatch_ctx *ctx, struct channel *ch,
 	int64_t secs;
 
 	if (result_next(r, &wait) != 0 || result_next(r, &acct) != 0)
-		return down(ctx, ch, "unexpected result rows");
+		return auth_down(ctx, ch, "unexpected result rows");
 	if ((secs = cell_int(&wait, 0)) > 0) {
 		moat_log_info("broker: worker %ld: %s attempt throttled for "
 		    "%llds", (long)ch->worker_pid, f->op == PROTO_OP_LOGIN ?
 		    "log-in" : "password", (long long)secs);
 		return reply(ctx, ch, MOAT_AUTH_THROTTLED, secs, COOKIE_KEEP);
 	}
+	/* A stored hash too long to be ours is checked as no account's:
+	 * the dummy's work and answer, and a line for the operator. */
 	if (acct.nrows == 1 && acct.cell[1] != NULL &&
-	    acct.len[1] < sizeof(f->stored)) {
+	    acct.len[1] >= PASSWD_STORED_MAX)
+		moat_log_warn("broker: account %lld has a malformed password "
+		    "hash; it cannot sign in", (long long)cell_int(&acct, 0));
+	if (acct.nrows == 1 && acct.cell[1] != NULL &&
+	    acct.len[1] < PASSWD_STORED_MAX) {
 		f->found = true;
 		f->user_id = cell_int(&acct, 0);
 		copy_text(f->stored, acct.cell[1], acct.len[1]);
@@ -451,7 +458,7 @@ session_loaded(struct dispatch_ctx *ctx, struct channel *ch,
 	bool agent_ok, net_ok;
 
 	if (result_next(r, &res) != 0)
-		return down(ctx, ch, "unexpected result rows");
+		return auth_down(ctx, ch, "unexpected result rows");
 	if (res.nrows == 0)	/* unknown, expired or locked */
 		return reply(ctx, ch, MOAT_AUTH_OK, 0, COOKIE_CLEAR);
 	sodium_bin2hex(hex, sizeof(hex), f->agent_hash, AUTH_HASH_BYTES);
@@ -494,7 +501,7 @@ register_step(struct dispatch_ctx *ctx, struct channel *ch,
 	struct result res;
 
 	if (result_next(r, &res) != 0)
-		return down(ctx, ch, "unexpected result rows");
+		return auth_down(ctx, ch, "unexpected result rows");
 	if (res.nrows != 0 && ch->auth.step == STEP_REGISTER_LOOKUP)
 		return reply(ctx, ch, MOAT_AUTH_TAKEN, 0, COOKIE_KEEP);
 	if (ch->auth.step == STEP_REGISTER_LOOKUP) {
@@ -536,7 +543,7 @@ auth_db_done(struct dispatch_ctx *ctx, struct channel *ch,
 	    proto_reader_init(&r, rows->buf, rows->len) != 0) {
 		snprintf(why, sizeof(why), "database error, SQLSTATE %s",
 		    failed ? ch->db.sqlstate : "(none: result too large)");
-		return down(ctx, ch, why);
+		return auth_down(ctx, ch, why);
 	}
 	ch->ncalls = 0;
 	switch (ch->auth.step) {
@@ -589,7 +596,7 @@ auth_hash_done(struct dispatch_ctx *ctx, struct channel *ch, bool match,
 	if (ch->auth.step == STEP_VERIFY)
 		return verify_done(ctx, ch, match);
 	if (new_hash == NULL || strlen(new_hash) >= sizeof(ch->auth.new_hash))
-		return down(ctx, ch, "password hashing failed");
+		return auth_down(ctx, ch, "password hashing failed");
 	copy_text(ch->auth.new_hash, new_hash, strlen(new_hash));
 	return new_hash_done(ctx, ch);
 }

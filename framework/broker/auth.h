@@ -115,6 +115,10 @@ int	auth_hash_done(struct dispatch_ctx *ctx, struct channel *ch,
 void	auth_hash_job(const struct channel *ch, bool *verify,
 	    const char **password, const char **stored);
 
+/* Answer MOAT_AUTH_DOWN, logging why (never a secret). */
+int	auth_down(struct dispatch_ctx *ctx, struct channel *ch,
+	    const char *why);
+
 /* The pool is full: answer MOAT_AUTH_BUSY. */
 int	auth_busy(struct dispatch_ctx *ctx, struct channel *ch);
 

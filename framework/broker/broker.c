@@ -373,6 +373,23 @@ db_lost(struct broker *b, struct channel *ch, bool *violation)
 	return db_finished(b, ch, violation);
 }
 
+/*
+ * A sensitive value could not be sealed (no current key, or too large):
+ * the statement fails as a data exception.  Part of a batch may already
+ * be on the wire, so the connection is dropped and made again at once.
+ */
+static int
+db_unsealable(struct broker *b, struct channel *ch, bool *violation)
+{
+	moat_log_error("broker: worker %ld: a sensitive value could not be "
+	    "sealed; statement refused", (long)ch->worker_pid);
+	db_close(&ch->db);
+	ch->db_retry_ms = 0;
+	ch->db.failed = true;
+	memcpy(ch->db.sqlstate, "22000", 6);
+	return db_finished(b, ch, violation);
+}
+
 /* Reconnect a channel whose database went away, at most once a second. */
 static bool
 db_ready(struct broker *b, struct channel *ch)
@@ -473,11 +490,11 @@ hash_submit(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	job.passlen = strlen(job.password);
 	if (hashpool_submit(b->pool, &job) == 0)
 		return 0;
-	if (errno != EBUSY)
-		moat_log_error("broker: worker %ld: cannot queue a hash: %s",
-		    (long)ch->worker_pid, strerror(errno));
 	ctx->has_reply = false;
-	auth_busy(ctx, ch);
+	if (errno == EBUSY)
+		auth_busy(ctx, ch);
+	else
+		auth_down(ctx, ch, "the hashing pool refused the job");
 	return channel_advance(b, ch, ctx, violation);
 }
 
@@ -504,9 +521,11 @@ channel_advance(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	if (ch->file_op == FILE_OP_STORE && (rc = store_content(b, ch)) != 0)
 		return rc > 0 ? 0 : -1;
 	proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
-	if (!db_ready(b, ch) || db_send(&ch->db, ch->calls, ch->ncalls) != 0)
+	if (!db_ready(b, ch))
 		return db_lost(b, ch, violation);
-	return 0;
+	if ((rc = db_send(&ch->db, ch->calls, ch->ncalls)) == DB_SEAL_FAILED)
+		return db_unsealable(b, ch, violation);
+	return rc != 0 ? db_lost(b, ch, violation) : 0;
 }
 
 static int

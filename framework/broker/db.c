@@ -166,8 +166,10 @@ send_call(struct db_conn *db, const struct db_call *call)
 			values[i] = v->p;	/* NUL-free, terminated copy */
 			if (s->params[i].sensitive) {
 				if (seal_param(s, &s->params[i], v,
-				    &sealed[i]) != 0)
+				    &sealed[i]) != 0) {
+					rc = DB_SEAL_FAILED;
 					goto out;
+				}
 				values[i] = sealed[i];
 			}
 			break;
@@ -201,9 +203,11 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 	if (db->pipeline && PQenterPipelineMode(db->pg) != 1)
 		return -1;
 	for (i = 0; i < n; i++) {
+		int rc;
+
 		db->sent[i] = calls[i].stmt;
-		if (send_call(db, &calls[i]) != 0)
-			return -1;
+		if ((rc = send_call(db, &calls[i])) != 0)
+			return rc;
 	}
 	if (db->pipeline && PQpipelineSync(db->pg) != 1)
 		return -1;

@@ -64,7 +64,12 @@ void	db_close(struct db_conn *db);
 /* The socket to poll, or -1. */
 int	db_socket(const struct db_conn *db);
 
-/* Send n calls (n > 1 uses pipeline mode).  -1 if the connection broke. */
+/*
+ * Send n calls (n > 1 uses pipeline mode).  -1 if the connection broke,
+ * DB_SEAL_FAILED if a sensitive value could not be sealed (nothing of it
+ * was sent, but earlier calls of a batch may have been).
+ */
+#define DB_SEAL_FAILED	(-2)
 int	db_send(struct db_conn *db, const struct db_call *calls, size_t n);
 
 /*

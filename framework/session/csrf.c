@@ -21,6 +21,7 @@
 
 #include <moat/session.h>
 
+#include "broker/client.h"
 #include "http/request_internal.h"
 #include "session/session.h"
 
@@ -133,9 +134,16 @@ csrf_check(const struct moat_request *req, const struct moat_route *route,
 	if ((status = check_origin(req, why)) != 0)
 		return status;
 	if ((route->flags & MOAT_ROUTE_CSRF_EXEMPT) ||
-	    moat_request_cookie(req, SESSION_COOKIE) == NULL ||
-	    !session_live(req))
+	    moat_request_cookie(req, SESSION_COOKIE) == NULL)
 		return 0;
+	if (!session_live(req)) {
+		/* Unknown or expired: nothing to forge.  Unknowable (the
+		 * database is away): do not guess, try again later. */
+		if (!client_unavailable())
+			return 0;
+		*why = "CSRF: the session could not be checked";
+		return 503;
+	}
 	want = session_csrf();
 	got = sent_token(req);
 	if (want == NULL || got == NULL || strlen(got) != strlen(want) ||

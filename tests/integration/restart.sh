@@ -65,6 +65,8 @@ pg stop -m fast
 it_check "database down: a page that needs it gets 503" 503 "$(it_status /db/me -H "$jar")"
 it_check "database down: a form that needs a session gets 503" 503 "$(it_status /form)"
 it_check "database down: a page that needs none still works" 200 "$(it_status /plain)"
+it_check "database down: a post whose session cannot be checked is 503, not run" 503 \
+	"$(it_status /act -H "$jar" --data x=1)"
 it_contains "the lost connection is logged" "database connection closed by the server" "$(it_log_text)"
 it_check "no worker was replaced for it" "" "$(grep -E 'violated|exited with status' "$IT_DIR/moat.log")"
 
