@@ -35,7 +35,6 @@ IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/broker.catalogue
 broker_secrets = $SECRETS_DIR/broker.secrets
 store_quota_bytes = 64"
 it_setup
-trap it_db_cleanup EXIT
 
 log() { it_log_text; }
 wait_log() { it_wait_log "$@"; }

@@ -46,7 +46,6 @@ session_bind_network = on
 templates = $MOAT_SRCDIR/tests/integration/templates
 hash_workers = 1"
 it_setup
-trap it_db_cleanup EXIT
 
 # A signed-in session, made with curl as the browser will present itself.
 H=$IT_DIR/headers

@@ -34,7 +34,22 @@ it_db_setup() {
 	# The store belongs to the broker's user, like /var/lib/moat/store.
 	mkdir -m 700 "$SECRETS_DIR/store"
 	[ "$(id -u)" = 0 ] && chown moat-broker: "$SECRETS_DIR/store"
+	IT_CLEANUP=it_db_cleanup
 	trap it_db_cleanup EXIT
+}
+
+# Moat Notes on this database: its schema, applied by deploy/moat-migrate
+# as the cluster's admin (the owner role of a real deployment), and the
+# app and config lines for it_setup (or ap_setup).
+it_notes_migrate() {
+	"$MOAT_SRCDIR/deploy/moat-migrate" --owner "$(psql_it -c 'SELECT current_user')" \
+		--broker-role "$ROLE" -- -d "$DB" "$@"
+}
+it_notes_app() {
+	IT_APP="$MOAT_BUILDDIR/app/moat-notes"
+	IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/sql/notes.catalogue
+broker_secrets = $SECRETS_DIR/broker.secrets
+templates = $MOAT_SRCDIR/app/notes/templates"
 }
 
 it_db_cleanup() {

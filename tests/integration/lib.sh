@@ -181,7 +181,8 @@ it_setup() {
 	chmod 755 "$IT_DIR"
 	IT_PORT=$(it_free_port)
 	IT_BASE="http://127.0.0.1:$IT_PORT"
-	trap it_cleanup EXIT
+	# lib-db.sh sets IT_CLEANUP so that its database goes too.
+	trap "${IT_CLEANUP:-it_cleanup}" EXIT
 	it_write_config
 	it_write_nginx
 	it_start_app || exit 1

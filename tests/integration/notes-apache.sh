@@ -16,16 +16,11 @@ ap_find
 . "$MOAT_SRCDIR/tests/integration/lib-db.sh"
 
 it_db_setup notesap
-OWNER=$(psql_it -c 'SELECT current_user')
-"$MOAT_SRCDIR/deploy/moat-migrate" --owner "$OWNER" --broker-role "$ROLE" -- -d "$DB" >/dev/null ||
-	{ echo "FAIL: deploy/moat-migrate"; exit 1; }
+it_notes_migrate >/dev/null || { echo "FAIL: deploy/moat-migrate"; exit 1; }
 
-IT_APP="$MOAT_BUILDDIR/app/moat-notes"
+it_notes_app
 IT_WORKERS=3
 IT_TIMEOUT=10
-IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/sql/notes.catalogue
-broker_secrets = $SECRETS_DIR/broker.secrets
-templates = $MOAT_SRCDIR/app/notes/templates"
 ap_setup
 
 # --- helpers -----------------------------------------------------------------------

@@ -18,18 +18,12 @@ browser_setup
 
 it_find_nginx || { echo "SKIP: nginx not installed"; exit 77; }
 it_db_setup notesxss
-OWNER=$(psql_it -c 'SELECT current_user')
-"$MOAT_SRCDIR/deploy/moat-migrate" --owner "$OWNER" --broker-role "$ROLE" -- -d "$DB" >/dev/null ||
-	{ echo "FAIL: deploy/moat-migrate"; exit 1; }
+it_notes_migrate >/dev/null || { echo "FAIL: deploy/moat-migrate"; exit 1; }
 
-IT_APP="$MOAT_BUILDDIR/app/moat-notes"
+it_notes_app
 IT_WORKERS=2
 IT_TIMEOUT=10
-IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/sql/notes.catalogue
-broker_secrets = $SECRETS_DIR/broker.secrets
-templates = $MOAT_SRCDIR/app/notes/templates"
 it_setup
-trap it_db_cleanup EXIT
 
 # --- helpers -----------------------------------------------------------------------
 H=$IT_DIR/headers

@@ -18,12 +18,10 @@ it_db_setup notes
 # --- schema, roles, migrations -------------------------------------------------
 # The cluster's admin is the owner here; in production it is a role of
 # its own (sql/README.md).  The broker's role gets only the grants.
-OWNER=$(psql_it -c 'SELECT current_user')
-migrate() { "$MOAT_SRCDIR/deploy/moat-migrate" --owner "$OWNER" --broker-role "$ROLE" -- -d "$DB"; }
-out=$(migrate 2>&1)
+out=$(it_notes_migrate 2>&1)
 it_contains "moat-migrate applies the first migration" "applying 0001_notes" "$out"
 nmig=$(ls "$MOAT_SRCDIR"/sql/migrations/*.sql | wc -l)
-out=$(migrate 2>&1)
+out=$(it_notes_migrate 2>&1)
 it_check "a second run applies nothing" "0|moat-migrate: up to date ($nmig migrations known)" \
 	"$(printf '%s' "$out" | grep -c applying)|$out"
 it_check "each migration is recorded once" "$nmig" "$(psql_it -c 'SELECT count(*) FROM moat_migrations')"
@@ -37,14 +35,10 @@ it_check "the broker's role has only the grants the catalogue needs" "t|t|f|f|f|
 		has_column_privilege('$ROLE', 'notes', 'owner', 'UPDATE'),
 		has_table_privilege('$ROLE', 'moat_migrations', 'SELECT')")"
 
-IT_APP="$MOAT_BUILDDIR/app/moat-notes"
+it_notes_app
 IT_WORKERS=3
 IT_TIMEOUT=10
-IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/sql/notes.catalogue
-broker_secrets = $SECRETS_DIR/broker.secrets
-templates = $MOAT_SRCDIR/app/notes/templates"
 it_setup
-trap it_db_cleanup EXIT
 
 # --- helpers -----------------------------------------------------------------------
 H=$IT_DIR/headers

@@ -20,7 +20,6 @@ templates = $MOAT_SRCDIR/tests/integration/templates
 hash_workers = 1
 hash_queue = 0"
 it_setup
-trap it_db_cleanup EXIT
 
 H=$IT_DIR/headers
 B=$IT_DIR/body
