@@ -7,8 +7,20 @@
  * backslashes, spaces and control characters out of anything a handler
  * might echo or log.  Whitespace is tolerated where real clients put it:
  * around the header, after ';' and around '='.
+ *
+ * A pair that breaks these rules is skipped, not fatal.  The browser
+ * sends every cookie in scope, including ones a sibling subdomain or
+ * another app on the same host set, and the user cannot remove them; if
+ * one bad cookie got a 400, that browser would be locked out of the site
+ * until the cookie expired.  Only what is a danger or a cost to Moat
+ * itself refuses the request: a NUL byte (which would cut a C string
+ * short behind a check), a header over max_cookie_bytes, a full arena.
+ * Past max_params, further cookies are skipped too: the header cap
+ * already bounds the work.
  */
 #include <string.h>
+
+#include <moat/log.h>
 
 #include "http/params.h"
 #include "http/token.h"
@@ -87,7 +99,11 @@ check_value(const char **s, size_t *len, const struct moat_limits *lim,
 	return 0;
 }
 
-/* One non-empty, trimmed "name=value". */
+/*
+ * One non-empty, trimmed "name=value": 0 when it was added, 400 or 413
+ * with *why when it is malformed (the caller skips it), -1 when the
+ * arena is full.
+ */
 static int
 parse_pair(struct arena *a, const char *s, size_t len,
     const struct moat_limits *lim, struct param_list *out, const char **why)
@@ -110,44 +126,57 @@ parse_pair(struct arena *a, const char *s, size_t len,
 		return rc;
 	if ((name = arena_strndup(a, n, nlen)) == NULL ||
 	    (value = arena_strndup(a, v, vlen)) == NULL ||
-	    param_list_add(a, out, name, value, vlen) == -1) {
-		*why = "request too large";
-		return 413;
-	}
+	    param_list_add(a, out, name, value, vlen) == -1)
+		return -1;
 	return 0;
+}
+
+/* Says once per request what was skipped; never a name or a value. */
+static void
+log_skipped(size_t skipped, const char *first_why)
+{
+	if (skipped > 0)
+		moat_log_debug("request: skipped %zu cookie%s (first: %s)",
+		    skipped, skipped == 1 ? "" : "s", first_why);
 }
 
 int
 cookies_parse(struct arena *a, const char *src, size_t len,
     const struct moat_limits *lim, struct param_list *out, const char **why)
 {
-	const char *semi, *p;
-	size_t kept = 0, n, plen;
+	const char *semi, *p, *skip_why = NULL;
+	size_t kept = 0, skipped = 0, n, plen;
 	int rc;
 
 	if (len > lim->max_cookie_bytes) {
 		*why = "cookie header too long";
 		return 413;
 	}
-	while (len > 0) {
-		if ((semi = memchr(src, ';', len)) == NULL)
-			n = len;
-		else
-			n = (size_t)(semi - src);
+	if (len > 0 && memchr(src, '\0', len) != NULL) {
+		*why = "NUL in cookie header";
+		return 400;
+	}
+	for (; len > 0; src += n + 1, len -= n + 1) {
+		semi = memchr(src, ';', len);
+		n = semi != NULL ? (size_t)(semi - src) : len;
 		plen = n;
 		p = trim(src, &plen);
-		if (plen > 0) {
-			if (kept++ >= lim->max_params) {
-				*why = "too many cookies";
-				return 413;
-			}
-			if ((rc = parse_pair(a, p, plen, lim, out, why)) != 0)
-				return rc;
-		}
+		if (plen == 0)
+			rc = 0;		/* "a=1;;b=2": nothing there */
+		else if (kept >= lim->max_params) {
+			rc = 413;
+			*why = "too many cookies";
+		} else if ((rc = parse_pair(a, p, plen, lim, out,
+		    why)) == -1) {
+			*why = "request too large";
+			return 413;
+		} else if (rc == 0)
+			kept++;
+		if (rc != 0 && skipped++ == 0)
+			skip_why = *why;
 		if (semi == NULL)
 			break;
-		src += n + 1;
-		len -= n + 1;
 	}
+	log_skipped(skipped, skip_why);
 	return 0;
 }
