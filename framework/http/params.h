@@ -17,6 +17,7 @@
 
 #include "core/arena.h"
 #include "core/limits.h"
+#include "core/utf8.h"
 
 struct param {
 	const char	*name;
@@ -53,8 +54,6 @@ const struct param *param_list_find(const struct param_list *l,
  */
 ssize_t	pct_decode(char *dst, const char *src, size_t len, bool plus_is_space);
 
-/* True if s[0..len) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-bool	utf8_valid(const unsigned char *s, size_t len);
 
 /* True if s[0..len) is valid UTF-8 and holds no NUL byte. */
 bool	text_valid(const char *s, size_t len);

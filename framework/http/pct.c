@@ -54,58 +54,6 @@ pct_decode(char *dst, const char *src, size_t len, bool plus_is_space)
 	return (ssize_t)o;
 }
 
-/*
- * The number of continuation bytes after lead byte c, and the allowed
- * range of the first of them (which is what rules out overlongs,
- * surrogates and code points past U+10FFFF); -1 for a byte that cannot
- * start a sequence.
- */
-static int
-utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		return 1;
-	if (c == 0xe0)
-		*lo = 0xa0;
-	else if (c == 0xed)
-		*hi = 0x9f;
-	if (c >= 0xe0 && c <= 0xef)
-		return 2;
-	if (c == 0xf0)
-		*lo = 0x90;
-	else if (c == 0xf4)
-		*hi = 0x8f;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 3;
-	return -1;
-}
-
-bool
-utf8_valid(const unsigned char *s, size_t len)
-{
-	unsigned char lo, hi;
-	size_t i, k;
-	int n;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] < 0x80)
-			continue;
-		if ((n = utf8_lead(s[i], &lo, &hi)) == -1)
-			return false;
-		if (len - i - 1 < (size_t)n)
-			return false;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return false;
-		for (k = 2; k <= (size_t)n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		i += (size_t)n;
-	}
-	return true;
-}
-
 bool
 text_valid(const char *s, size_t len)
 {

@@ -34,8 +34,7 @@ if [ -z "${FUZZ_CC:-}" ]; then
 fi
 : "${FUZZ_EXCLUDE:=framework/http/request.c framework/http/response.c
     framework/http/errorpage.c framework/http/router.c
-    framework/core/log.c framework/core/config.c framework/core/incident.c
-    framework/core/logline.c}"
+    framework/core/config.c framework/core/incident.c}"
 
 if [ -n "${FUZZ_OUT:-}" ]; then
 	out=$FUZZ_OUT

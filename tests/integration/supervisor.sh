@@ -50,7 +50,8 @@ page=$(it_curl /sleep/3000)
 it_contains "a request past the timeout gets 503" "Service Unavailable" "$page"
 wait_log "replaced after a request timeout"
 it_contains "the timed-out worker is replaced" "replaced after a request timeout" "$(log)"
-sleep 0.5
+pool_is() { [ "$(pgrep -c -P "$IT_APP_PID")" = "$1" ]; }
+it_wait_until 30 pool_is 2
 it_check "the pool is back to full size" 2 "$(pgrep -c -P "$IT_APP_PID")"
 it_check "replaced workers serve" "test app" "$(it_curl /)"
 case " $(workers) " in *" ${before%% *} "*) it_fail "crashed worker has a new pid" ;; *) it_pass "crashed worker has a new pid" ;; esac
@@ -71,13 +72,21 @@ it_check "all requests succeed across recycling" "test app" "$(it_curl /)"
 # --- the log pipe: workers cannot forge lines ----------------------------------------
 it_curl /rawlog >/dev/null
 it_curl "/log?msg=hello%0Asupervisor%5B1%5D%20fake" >/dev/null
-sleep 0.3
+# U+2028, U+202E (right-to-left override), U+2066, NEL and CSI (C1).
+it_curl "/log?msg=sep%E2%80%A8rlo%E2%80%AEiso%E2%81%A6nel%C2%85csi%C2%9B" >/dev/null
+wait_log "user said: sep"
+wait_log "forged line"
 if grep -qE '^[0-9TZ:-]+ supervisor\[1\]' "$IT_DIR/moat.log"; then
 	it_fail "a worker cannot forge a supervisor line"
 else it_pass "a worker cannot forge a supervisor line"; fi
 it_contains "raw lines are stamped with the worker" "] 2026-01-01T00:00:00Z supervisor[1] info: forged line" "$(log)"
 it_contains "escape characters are escaped" 'esc\x1b[31mred' "$(log)"
 it_contains "newlines from moat_log are escaped" 'user said: hello\x0asupervisor[1] fake' "$(log)"
+it_contains "Unicode separators, bidi and C1 controls are escaped" \
+	'user said: sep\xe2\x80\xa8rlo\xe2\x80\xaeiso\xe2\x81\xa6nel\xc2\x85csi\xc2\x9b' "$(log)"
+if LC_ALL=C grep -q $'\xe2\x80[\xa8-\xae]\|\xe2\x81[\xa6-\xa9]\|\xc2[\x80-\x9f]' "$IT_DIR/moat.log"; then
+	it_fail "no such character reaches the log file raw"
+else it_pass "no such character reaches the log file raw"; fi
 longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$IT_DIR/moat.log")
 if [ "$longest" -le 2200 ]; then it_pass "log lines are capped ($longest)"; else it_fail "log lines are capped" "$longest"; fi
 
@@ -95,11 +104,18 @@ before=$(workers)
 sed -i 's/^workers = .*/workers = 3/' "$IT_DIR/moat.conf"
 ( for i in $(seq 1 60); do it_status /sleep/20; echo; done ) > "$IT_DIR/during-reload" &
 loop=$!
-sleep 0.2
+# Reload while those requests are under way.
+some_served() { [ -s "$IT_DIR/during-reload" ]; }
+it_wait_until 30 some_served
 kill -HUP "$IT_APP_PID"
 wait "$loop"
 wait_log "reload: starting 3 new workers"
-sleep 0.5
+old_gone() {
+	local p
+	for p in $before; do kill -0 "$p" 2>/dev/null && return 1; done
+	pool_is 3
+}
+it_wait_until 30 old_gone
 it_check "reload grows the pool" 3 "$(pgrep -c -P "$IT_APP_PID")"
 it_check "no request fails during reload" 60 "$(grep -c '^200$' "$IT_DIR/during-reload")"
 after=$(workers)

@@ -427,7 +427,52 @@ test_logline_controls(void)
 	ESC("\x01\x1f", 32, "\\x01\\x1f");
 	ESC("del\x7f", 32, "del\\x7f");
 	ESC("a\0b", 32, "a\\x00b");
-	ESC("\x80\xff", 32, "\x80\xff");
+	/* Bytes that are not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal). */
+	ESC("\x80\xff", 32, "\\x80\\xff");
+	ESC("a\x9b" "31m", 32, "a\\x9b31m");
+	ESC("\xc3", 32, "\\xc3");
+	ESC("\xc3(", 32, "\\xc3(");
+	ESC("\xc0\xaf", 32, "\\xc0\\xaf");		/* overlong '/' */
+	ESC("\xed\xa0\x80", 32, "\\xed\\xa0\\x80");	/* a surrogate */
+	ESC("\xf4\x90\x80\x80", 32, "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
+}
+
+/* Characters that hide, move or reorder text: escaped as their bytes. */
+static void
+test_logline_unicode_controls(void)
+{
+	/* C1 controls, U+0080..U+009F: NEL, CSI, the ends of the range. */
+	ESC("a\xc2\x85" "b", 32, "a\\xc2\\x85b");
+	ESC("\xc2\x9b" "31m", 32, "\\xc2\\x9b31m");
+	ESC("\xc2\x80\xc2\x9f", 32, "\\xc2\\x80\\xc2\\x9f");
+	/* Just outside it: NBSP and the cent sign pass. */
+	ESC("\xc2\xa0\xc2\xa2", 32, "\xc2\xa0\xc2\xa2");
+	/* Line and paragraph separators. */
+	ESC("x\xe2\x80\xa8y", 32, "x\\xe2\\x80\\xa8y");
+	ESC("\xe2\x80\xa9", 32, "\\xe2\\x80\\xa9");
+	/* Bidi embeddings and overrides, U+202A..U+202E. */
+	ESC("\xe2\x80\xaa", 32, "\\xe2\\x80\\xaa");
+	ESC("user \xe2\x80\xae" "nimda", 40, "user \\xe2\\x80\\xaenimda");
+	/* Bidi isolates, U+2066..U+2069, and their neighbours. */
+	ESC("\xe2\x81\xa6\xe2\x81\xa9", 32,
+	    "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
+	ESC("\xe2\x81\xa5\xe2\x81\xaa", 32, "\xe2\x81\xa5\xe2\x81\xaa");
+	ESC("\xe2\x80\xa7\xe2\x80\xaf", 32, "\xe2\x80\xa7\xe2\x80\xaf");
+	/* Other text beyond ASCII passes whole: 2, 3 and 4 bytes. */
+	ESC("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 32,
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+/* A cut never splits a character. */
+static void
+test_logline_truncate_utf8(void)
+{
+	ESC("ab\xe2\x82\xac", 6, "ab\xe2\x82\xac");
+	ESC("ab\xe2\x82\xac!", 6, "ab...");
+	ESC("\xe2\x82\xac\xe2\x82\xac!!", 8, "\xe2\x82\xac...");
+	ESC("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 6, "...");
+	ESC("a\xc2\x85", 8, "a...");
+	ESC("\xe2\x82\xac", 3, "");
 }
 
 static void
@@ -494,6 +539,8 @@ register_buf_tests(void)
 		{ "logline plain", test_logline_plain },
 		{ "logline controls", test_logline_controls },
 		{ "logline truncate", test_logline_truncate },
+		{ "logline Unicode controls", test_logline_unicode_controls },
+		{ "logline cuts whole characters", test_logline_truncate_utf8 },
 		{ "logline tiny", test_logline_tiny },
 		{ "logline full", test_logline_full },
 	};

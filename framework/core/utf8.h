@@ -1,0 +1,22 @@
+/*
+ * utf8.h - UTF-8 as RFC 3629 defines it: no overlong forms, no
+ * surrogates, nothing past U+10FFFF.
+ */
+#ifndef MOAT_UTF8_H
+#define MOAT_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The length (1 to 4) of the valid sequence that starts s[0..len), with
+ * its code point in *cp; 0 when s[0] starts no valid sequence there (a
+ * stray continuation byte, a bad lead, a sequence cut short).  len > 0.
+ */
+size_t	utf8_sequence(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* True if s[0..len) is valid UTF-8 throughout. */
+bool	utf8_valid(const unsigned char *s, size_t len);
+
+#endif
