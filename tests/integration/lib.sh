@@ -205,6 +205,19 @@ it_status() {
 	curl -s -o /dev/null --max-time 10 -w '%{http_code}' "$@" "$IT_BASE$path"
 }
 
+# it_wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it
+# succeeds (0) or SECONDS have passed (1).  Tests wait for a state this
+# way, never for a fixed time: a loaded machine only makes them slower.
+it_wait_until() {
+	local tries=$(($1 * 10))
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 it_finish() {
 	echo "$IT_PASSED passed, $IT_FAILED failed"
 	[ "$IT_FAILED" -eq 0 ]

@@ -106,13 +106,21 @@ it_check "the socket has socket_group" www-data "$(stat -c %G "$IT_DIR/moat.sock
 
 it_check "a request is served" 200 "$(it_status "$OK_PATH")"
 workers() { ps -o pid=,user= --ppid "$IT_APP_PID" | awk '$2 == "moat-worker" { print $1 }' | sort; }
+# A worker that has just been forked is still root until it enters its
+# sandbox, and the pool fills while the first worker already serves:
+# wait for the whole pool to have changed user, then count.
+pool_in_sandbox() { [ "$(workers | wc -l)" = 2 ]; }
+it_wait_until 30 pool_in_sandbox
 it_check "the workers run as moat-worker" 2 "$(workers | wc -l)"
 w=$(workers | head -n 1)
 it_check "in their chroot" "$IT_DIR/empty" "$(readlink "/proc/$w/root")"
 it_check "without any capability" 0000000000000000 "$(status_caps "$w" CapEff)"
 
 if [ -n "$BROKER" ]; then
-	broker=$(ps -o pid=,user= --ppid "$IT_APP_PID" | awk '$2 == "moat-broker" { print $1 }')
+	brokers() { ps -o pid=,user= --ppid "$IT_APP_PID" | awk '$2 == "moat-broker" { print $1 }'; }
+	broker_started() { [ -n "$(brokers)" ]; }
+	it_wait_until 30 broker_started
+	broker=$(brokers)
 	it_check "the broker runs as moat-broker" 1 "$(printf '%s\n' $broker | grep -c .)"
 	it_check "the broker holds no capability" 0000000000000000 "$(status_caps "$broker" CapPrm)"
 	tok=$(curl -s -D - -o "$IT_DIR/form" "$IT_BASE/form" | sed -n 's/^Set-Cookie: __Host-moat=\([^;]*\);.*/\1/Ip' | tr -d '\r')
@@ -125,12 +133,10 @@ fi
 # uid; that needs CAP_KILL.
 before=$(workers | tr '\n' ' ')
 kill -HUP "$IT_APP_PID"
-after=$before
-for i in $(seq 1 50); do
-	sleep 0.1
-	after=$(workers | tr '\n' ' ')
-	[ "$(workers | wc -l)" = 2 ] && [ -z "$(comm -12 <(printf '%s\n' $before | sort) <(printf '%s\n' $after | sort))" ] && break
-done
+old_left() { comm -12 <(printf '%s\n' $before | sort) <(workers); }
+pool_replaced() { pool_in_sandbox && [ -z "$(old_left)" ]; }
+it_wait_until 30 pool_replaced
+after=$(workers | tr '\n' ' ')
 it_check "SIGHUP replaces every worker" "" "$(comm -12 <(printf '%s\n' $before | sort) <(printf '%s\n' $after | sort))"
 it_check "and requests are still served" 200 "$(it_status "$OK_PATH")"
 it_check "no permission error in the log" "" "$(grep -i 'operation not permitted\|EPERM' "$IT_DIR/moat.log")"
