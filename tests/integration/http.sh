@@ -95,7 +95,8 @@ it_check "multipart text fields are checked" "$(printf 'name=mp\nextra=(dropped)
 	"$(it_curl /fields -F name=mp -F extra=x)"
 it_check "routes without fields keep every field" "$(printf 'a=1\nb=2')" \
 	"$(it_curl '/form?zzz=1' -d 'a=1&b=2&c=3')"
-sleep 0.3
+in_log() { grep -qF -- "$1" "$IT_DIR/moat.log"; }
+it_wait_until 10 in_log "incident $id: 400"
 it_contains "the log names the field under the same incident" \
 	"incident $id: 400 for GET /fields: field age: is out of range" "$(cat "$IT_DIR/moat.log")"
 case "$(cat "$IT_DIR/moat.log")" in *svg*|*onload*) it_fail "the log carries no field value" ;;
@@ -136,7 +137,7 @@ it_contains "failed handler gives a generic 500" "Something went wrong on our si
 case "$page" in *"must not be seen"*) it_fail "half-built response is discarded" ;;
 *) it_pass "half-built response is discarded" ;; esac
 id=$(printf '%s' "$page" | sed -n 's/.*<code>\([0-9A-Z]*\)<\/code>.*/\1/p')
-sleep 0.3
+it_wait_until 10 in_log "incident $id: handler"
 it_contains "log line carries the same incident id" "incident $id: handler for GET /fail failed" \
 	"$(cat "$IT_DIR/moat.log")"
 

@@ -90,9 +90,17 @@ it_check "the killed worker's committed write is kept" 1 "$(psql_it -c "SELECT c
 it_check "and the app goes on serving" "$id" "$(it_curl /db/me -H "$jar")"
 
 # A reload (SIGHUP) starts new workers with new broker channels.
+old_workers=$(pgrep -d ' ' -u moat-worker -P "$IT_APP_PID" || pgrep -d ' ' -P "$IT_APP_PID")
 kill -HUP "$(cat "$IT_DIR/moat.pid")"
 it_wait_log "reload: starting"
-sleep 1
+# Wait until the old workers have finished, so the checks below reach a
+# new one and its new channel.
+old_gone() {
+	local p
+	for p in $old_workers; do kill -0 "$p" 2>/dev/null && return 1; done
+	return 0
+}
+it_wait_until 30 old_gone
 it_check "after a reload the broker still serves" "$id" "$(it_curl /db/me -H "$jar")"
 it_check "and no new worker failed to reach it" "" "$(grep -E 'does not answer|not connected' "$IT_DIR/moat.log")"
 
