@@ -48,7 +48,12 @@ submit(struct hashpool *hp, enum hashpool_op op, void *owner, uint64_t seq,
 	return hashpool_submit(hp, &job);
 }
 
-/* Wait on the eventfd and collect until n results are in (5 s at most). */
+/*
+ * Wait on the eventfd and collect until n results are in.  The bound is
+ * only there so that a lost wake-up fails instead of hanging: hashes at
+ * the default cost on a loaded machine (two ASan builds testing at once)
+ * take seconds each, so it is generous.
+ */
 static size_t
 gather(struct hashpool *hp, struct hashpool_result *out, size_t n,
     size_t max_per_call)
@@ -57,7 +62,7 @@ gather(struct hashpool *hp, struct hashpool_result *out, size_t n,
 	size_t got = 0, want;
 
 	while (got < n) {
-		if (poll(&pfd, 1, 5000) != 1)
+		if (poll(&pfd, 1, 60000) != 1)
 			break;
 		want = n - got < max_per_call ? n - got : max_per_call;
 		got += hashpool_collect(hp, out + got, want);
