@@ -359,6 +359,10 @@ parse_line(struct cat_parser *p, char *line)
 	if (strcmp(w[0], "end") == 0 && n == 1) {
 		if (check_sql(p) != 0 || check_sensitive(p) != 0)
 			return -1;
+		/* Each file op refuses the other's statements. */
+		if (p->cur->stores_file && p->cur->opens_file)
+			return cat_error(p, "a statement stores a file (file.name) "
+			    "or opens one (opens file), not both");
 		p->cur = NULL;
 		return 0;
 	}

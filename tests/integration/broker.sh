@@ -99,7 +99,7 @@ attack() {	# attack NAME EXPECTED-REASON
 	local before
 	before=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
 	# POST: nginx does not retry it on another worker after the kill.
-	it_curl "/hostile/$1" -X POST >/dev/null 2>&1
+	it_curl "/hostile/$1" -X POST >"$IT_DIR/attack.out" 2>&1
 	if wait_log "$2"; then it_pass "refused: $1"; else it_fail "refused: $1" "no log line [$2]"; fi
 	for i in $(seq 1 50); do
 		[ "$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")" -gt "$before" ] && break
@@ -122,6 +122,12 @@ attack open-non-file 'statement note_get does not open files'
 attack store-no-content 'FILE_STORE without content'
 attack fd-with-ping 'a descriptor came with op 8'
 attack store-in-batch 'statement file_add stores a file: not in a batch'
+# Column 1 of an "opens file" statement is the stored name: FILE_OPEN
+# keeps it in the broker, any other way would hand it to the worker.
+attack stmt-opens-file 'statement file_get opens a file: only with FILE_OPEN'
+it_check "the stored name does not reach the client (statement)" 0 "$(grep -c "$stored" "$IT_DIR/attack.out")"
+attack open-in-batch 'statement file_get opens a file: not in a batch'
+it_check "the stored name does not reach the client (batch)" 0 "$(grep -c "$stored" "$IT_DIR/attack.out")"
 before=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
 it_status /mine >/dev/null
 wait_log 'statement my_notes needs a signed-in user'

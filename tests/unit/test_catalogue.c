@@ -155,6 +155,10 @@ static const struct {
 	    "sql SELECT $1\nend\n",
 	    "cat:5: statement a: sensitive s is filled by the broker; only "
 	    "parameters the worker sends can be sealed" },
+	{ "statement a user\nparam s text 32 file.name\nopens file\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:5: statement a: a statement stores a file (file.name) or "
+	    "opens one (opens file), not both" },
 	{ "statement a user\nselect 1\n",
 	    "cat:2: statement a: unknown keyword \"select\"" },
 	{ "statement a user\nparam 9x int\n",
