@@ -216,20 +216,7 @@ else
 fi
 
 # --- encryption at rest -------------------------------------------------------------------
-# restart_app: stop, start, and wait until the broker has prepared the
-# catalogue again (it reads the secrets file only at start).
-restart_app() {
-	local before
-	before=$(grep -c 'statements prepared' "$IT_DIR/moat.log")
-	it_stop_app
-	for i in $(seq 1 50); do [ -e "$IT_DIR/moat.sock" ] || break; sleep 0.1; done
-	it_start_app || return 1
-	for i in $(seq 1 100); do
-		[ "$(grep -c 'statements prepared' "$IT_DIR/moat.log")" -gt "$before" ] && break
-		sleep 0.1
-	done
-	sleep 0.3
-}
+restart_app() { it_restart_app /count; }
 secret_add() {	# secret_add LABEL SECRET [HINT]
 	it_curl /secrets --data-urlencode "label=$1" --data-urlencode "secret=$2" \
 		${3:+--data-urlencode "hint=$3"}
