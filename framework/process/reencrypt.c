@@ -21,7 +21,7 @@
 #include "core/config.h"
 #include "process/reencrypt.h"
 
-#define REENCRYPT_SQL_MAX	512
+#define REENCRYPT_SQL_MAX	1024	/* nine names of 63 bytes, quoted */
 #define REENCRYPT_UPDATE	"moat_reencrypt_update"
 
 struct reencrypt_sql {
