@@ -8,8 +8,9 @@
 -- Deleting a note removes its attachments through the foreign key's
 -- ON DELETE CASCADE, which PostgreSQL runs as the tables' owner: the
 -- broker needs no DELETE on attachments.  Re-sealing after a data-key
--- rotation (--reencrypt notes.body,attachments.name) needs UPDATE on
--- attachments (name) while it runs; grant it then and revoke it after.
+-- rotation (--reencrypt notes.body:owner,attachments.name:owner) needs
+-- UPDATE on attachments (name) while it runs; grant it then and revoke
+-- it after.
 GRANT SELECT, INSERT, DELETE ON notes TO :"broker_role";
 GRANT UPDATE (title, body, updated_at) ON notes TO :"broker_role";
 GRANT SELECT, INSERT ON attachments TO :"broker_role";

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "broker/catalogue.h"
+#include "broker/seal.h"
 
 #define CATALOGUE_FILE_MAX	(4 * 1024 * 1024)
 #define CATALOGUE_LINE_MAX	4096
@@ -224,16 +225,65 @@ static int
 add_sensitive(struct cat_parser *p, char **w, size_t n)
 {
 	struct stmt *s = p->cur;
+	struct stmt_sensitive *e;
 
-	if (n != 2 || !is_identifier(w[1]))
-		return cat_error(p, "expected \"sensitive COLUMN\"");
+	if (!((n == 2 || (n == 4 && strcmp(w[2], "bound") == 0 &&
+	    is_identifier(w[3]))) && is_identifier(w[1])))
+		return cat_error(p, "expected \"sensitive COLUMN [bound "
+		    "PARAM]\"");
 	if (stmt_is_sensitive(s, w[1]))
 		return cat_error(p, "sensitive %s declared twice", w[1]);
 	if (s->nsensitive == CATALOGUE_MAX_PARAMS)
 		return cat_error(p, "too many sensitive columns");
-	if ((s->sensitive[s->nsensitive] = strdup(w[1])) == NULL)
+	e = &s->sensitive[s->nsensitive];
+	e->bound = -1;
+	e->line = p->line;
+	if ((e->name = strdup(w[1])) == NULL ||
+	    (n == 4 && (e->bind = strdup(w[3])) == NULL)) {
+		free(e->name);
+		e->name = NULL;
 		return cat_error(p, "out of memory");
+	}
 	s->nsensitive++;
+	return 0;
+}
+
+/*
+ * The parameter a sensitive name is bound to must be one whose value
+ * is the row's identity as the table holds it, known to every statement
+ * that reads the row: an int, or a short text, that is not sealed
+ * itself and is not a stored file's name (which readers never have).
+ */
+static int
+check_binding(struct cat_parser *p, struct stmt_sensitive *e)
+{
+	const struct stmt *s = p->cur;
+	const struct stmt_param *bp;
+	unsigned int line = p->line;
+	size_t i;
+
+	if (e->bind == NULL)
+		return 0;
+	/* Errors name the "sensitive" line, not the "end". */
+	p->line = e->line;
+	for (i = 0; i < s->nparams && strcmp(s->params[i].name, e->bind) != 0;
+	    i++)
+		;
+	if (i == s->nparams)
+		return cat_error(p, "sensitive %s is bound to %s, which is no "
+		    "parameter", e->name, e->bind);
+	bp = &s->params[i];
+	if (bp->type != PARAM_INT && (bp->type != PARAM_TEXT ||
+	    bp->max > SEAL_BIND_MAX))
+		return cat_error(p, "sensitive %s is bound to %s: a binding is "
+		    "an int or a text parameter of at most %d bytes", e->name,
+		    bp->name, SEAL_BIND_MAX);
+	if (bp->source == SOURCE_FILE_NAME || bp->sensitive)
+		return cat_error(p, "sensitive %s is bound to %s, which is %s",
+		    e->name, bp->name, bp->sensitive ? "sealed itself" :
+		    "a stored file's name");
+	e->bound = (int)i;
+	p->line = line;
 	return 0;
 }
 
@@ -265,7 +315,121 @@ check_sensitive(struct cat_parser *p)
 			    "sealed", sp->name);
 		sp->sensitive = true;
 	}
+	for (i = 0; i < s->nsensitive; i++)
+		if (check_binding(p, &s->sensitive[i]) != 0)
+			return -1;
 	return 0;
+}
+
+/* One sensitive declaration, for the check across statements. */
+struct sensitive_ref {
+	struct stmt			*s;
+	const struct stmt_sensitive	*e;
+};
+
+/* By name, then in the order of the file. */
+static int
+ref_order(const void *a, const void *b)
+{
+	const struct sensitive_ref *x = a, *y = b;
+	int c = strcmp(x->e->name, y->e->name);
+
+	if (c != 0)
+		return c;
+	return x->e->line < y->e->line ? -1 : x->e->line > y->e->line;
+}
+
+/* The binding's kind: the parameter's name, type and source. */
+static void
+describe_binding(const struct sensitive_ref *r, char *buf, size_t len)
+{
+	const struct stmt_param *sp;
+
+	if (r->e->bound < 0) {
+		snprintf(buf, len, "nothing");
+		return;
+	}
+	sp = &r->s->params[r->e->bound];
+	snprintf(buf, len, "%s (%s, %s)", sp->name, sp->type == PARAM_INT ?
+	    "int" : "text", sp->source == SOURCE_SESSION_USER ?
+	    "session.user_id" : "sent by the worker");
+}
+
+static bool
+same_binding(const struct sensitive_ref *a, const struct sensitive_ref *b)
+{
+	const struct stmt_param *x, *y;
+
+	if (a->e->bound < 0 || b->e->bound < 0)
+		return a->e->bound == b->e->bound;
+	x = &a->s->params[a->e->bound];
+	y = &b->s->params[b->e->bound];
+	return strcmp(x->name, y->name) == 0 && x->type == y->type &&
+	    x->source == y->source;
+}
+
+/* The earliest declaration in refs (sorted) that differs from its
+ * name's first; NULL if none.  *first gets that first one. */
+static const struct sensitive_ref *
+first_mismatch(const struct sensitive_ref *refs, size_t n,
+    const struct sensitive_ref **first)
+{
+	const struct sensitive_ref *bad = NULL;
+	size_t i, start = 0;
+
+	for (i = 1; i < n; i++) {
+		if (strcmp(refs[i].e->name, refs[start].e->name) != 0) {
+			start = i;
+			continue;
+		}
+		if (!same_binding(&refs[start], &refs[i]) && (bad == NULL ||
+		    refs[i].e->line < bad->e->line)) {
+			bad = &refs[i];
+			*first = &refs[start];
+		}
+	}
+	return bad;
+}
+
+/*
+ * A value sealed with one binding opens with no other, so every
+ * statement that seals or opens a name must bind it alike.  Sorting by
+ * name keeps a large catalogue at n log n.
+ */
+static int
+check_bindings(struct cat_parser *p)
+{
+	const struct sensitive_ref *bad, *first = NULL;
+	struct sensitive_ref *refs;
+	struct catalogue *c = p->c;
+	char here[160], there[160];
+	size_t n = 0, i, j;
+	int rc = 0;
+
+	for (i = 0; i < c->count; i++)
+		n += c->stmts[i].nsensitive;
+	if (n < 2)
+		return 0;
+	if ((refs = calloc(n, sizeof(*refs))) == NULL)
+		return cat_error(p, "out of memory");
+	for (i = 0, n = 0; i < c->count; i++)
+		for (j = 0; j < c->stmts[i].nsensitive; j++) {
+			refs[n].s = &c->stmts[i];
+			refs[n++].e = &c->stmts[i].sensitive[j];
+		}
+	qsort(refs, n, sizeof(*refs), ref_order);
+	if ((bad = first_mismatch(refs, n, &first)) != NULL) {
+		describe_binding(bad, here, sizeof(here));
+		describe_binding(first, there, sizeof(there));
+		p->cur = bad->s;
+		p->line = bad->e->line;
+		rc = cat_error(p, "sensitive %s is bound to %s here but to %s "
+		    "in statement %s (line %u): every statement that seals or "
+		    "opens %s must bind it alike", bad->e->name, here, there,
+		    first->s->name, first->e->line, bad->e->name);
+	}
+	free(refs);
+	return rc;
 }
 
 /* "sql" lines keep their text after the keyword; they join with '\n'. */
@@ -359,6 +523,10 @@ parse_line(struct cat_parser *p, char *line)
 	if (strcmp(w[0], "end") == 0 && n == 1) {
 		if (check_sql(p) != 0 || check_sensitive(p) != 0)
 			return -1;
+		/* Each file op refuses the other's statements. */
+		if (p->cur->stores_file && p->cur->opens_file)
+			return cat_error(p, "a statement stores a file (file.name) "
+			    "or opens one (opens file), not both");
 		p->cur = NULL;
 		return 0;
 	}
@@ -394,7 +562,7 @@ catalogue_parse(struct catalogue *c, const char *name, const char *text,
 	}
 	if (p.cur != NULL)
 		return cat_error(&p, "missing \"end\" at end of file");
-	return 0;
+	return check_bindings(&p);
 }
 
 int
@@ -442,15 +610,21 @@ catalogue_find(const struct catalogue *c, const char *name, size_t len)
 	return NULL;
 }
 
-bool
-stmt_is_sensitive(const struct stmt *s, const char *name)
+const struct stmt_sensitive *
+stmt_sensitive(const struct stmt *s, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < s->nsensitive; i++)
-		if (strcmp(s->sensitive[i], name) == 0)
-			return true;
-	return false;
+		if (strcmp(s->sensitive[i].name, name) == 0)
+			return &s->sensitive[i];
+	return NULL;
+}
+
+bool
+stmt_is_sensitive(const struct stmt *s, const char *name)
+{
+	return stmt_sensitive(s, name) != NULL;
 }
 
 void
@@ -460,8 +634,10 @@ catalogue_free(struct catalogue *c)
 
 	for (i = 0; c->stmts != NULL && i < c->count; i++) {
 		free(c->stmts[i].sql);
-		for (j = 0; j < c->stmts[i].nsensitive; j++)
-			free(c->stmts[i].sensitive[j]);
+		for (j = 0; j < c->stmts[i].nsensitive; j++) {
+			free(c->stmts[i].sensitive[j].name);
+			free(c->stmts[i].sensitive[j].bind);
+		}
 	}
 	free(c->stmts);
 	c->stmts = NULL;

@@ -45,14 +45,25 @@ struct stmt_param {
 	bool			sensitive;	/* sealed when sent */
 };
 
+/*
+ * A sensitive name: sealed as a parameter, opened as a result column.  A
+ * bound one is sealed with the value of parameter bound (seal.h), the
+ * row's identity, so that it opens only in the row it was written to.
+ */
+struct stmt_sensitive {
+	char			*name;
+	char			*bind;		/* "bound PARAM", or NULL */
+	int			 bound;		/* index of that param, or -1 */
+	unsigned int		 line;		/* where it was declared */
+};
+
 struct stmt {
 	char			 name[CATALOGUE_NAME_MAX + 1];
 	enum stmt_role		 role;
 	struct stmt_param	 params[CATALOGUE_MAX_PARAMS];
 	size_t			 nparams;
 	size_t			 nworker;	/* params the worker sends */
-	/* Names sealed as parameters and opened as result columns. */
-	char			*sensitive[CATALOGUE_MAX_PARAMS];
+	struct stmt_sensitive	 sensitive[CATALOGUE_MAX_PARAMS];
 	size_t			 nsensitive;
 	char			*sql;
 	unsigned int		 line;		/* where it was declared */
@@ -77,6 +88,10 @@ int	catalogue_load(struct catalogue *c, const char *path, char *err,
 /* The statement called name, or NULL. */
 const struct stmt *catalogue_find(const struct catalogue *c, const char *name,
 	    size_t len);
+
+/* The sensitive entry for a result column (or parameter), or NULL. */
+const struct stmt_sensitive *stmt_sensitive(const struct stmt *s,
+	    const char *name);
 
 /* Whether a result column (or parameter) called name is sensitive. */
 bool	stmt_is_sensitive(const struct stmt *s, const char *name);

@@ -113,18 +113,62 @@ db_socket(const struct db_conn *db)
 }
 
 /*
- * A sensitive text parameter goes to the server sealed (seal.h); *out is
- * the sealed text, to free once the statement is sent.
+ * The row identity a bound sensitive value is sealed with: the value of
+ * its bound parameter as text, as the table holds it (ints in decimal).
+ * NULL binding (unbound) in *out; -1 if the value is NULL.
  */
 static int
-seal_param(const struct stmt *s, const struct stmt_param *sp,
-    const struct db_value *v, char **out)
+call_binding(const struct db_call *call, const struct stmt_sensitive *e,
+    char digits[24], struct seal_binding *b, const struct seal_binding **out)
 {
+	const struct stmt_param *bp;
+	const struct db_value *v;
+
+	*out = NULL;
+	if (e == NULL || e->bound < 0)
+		return 0;
+	bp = &call->stmt->params[e->bound];
+	v = &call->values[e->bound];
+	if (v->is_null)
+		return -1;
+	b->name = bp->name;
+	if (bp->type == PARAM_INT) {
+		snprintf(digits, 24, "%" PRId64, v->i);
+		b->value = digits;
+		b->len = strlen(digits);
+	} else {
+		b->value = v->p;
+		b->len = v->len;
+	}
+	*out = b;
+	return 0;
+}
+
+/*
+ * A sensitive text parameter (number i) goes to the server sealed
+ * (seal.h); *out is the sealed text, to free once the statement is sent.
+ */
+static int
+seal_param(const struct db_call *call, size_t i, char **out)
+{
+	const struct stmt *s = call->stmt;
+	const struct stmt_param *sp = &s->params[i];
+	const struct db_value *v = &call->values[i];
+	const struct seal_binding *bind;
+	struct seal_binding b;
 	size_t size = seal_sealed_size(v->len);
 	enum seal_status st = SEAL_TOO_LONG;
+	char digits[24];
 
+	*out = NULL;
+	if (call_binding(call, stmt_sensitive(s, sp->name), digits, &b,
+	    &bind) != 0) {
+		moat_log_error("broker: statement %s: cannot seal parameter "
+		    "%s: its binding is NULL", s->name, sp->name);
+		return -1;
+	}
 	if (size == 0 || (*out = malloc(size)) == NULL ||
-	    (st = seal_seal(seal_keyring(), sp->name, v->p, v->len, *out,
+	    (st = seal_seal(seal_keyring(), sp->name, bind, v->p, v->len, *out,
 	    size)) != SEAL_OK) {
 		moat_log_error("broker: statement %s: cannot seal parameter "
 		    "%s: %s", s->name, sp->name, seal_strerror(st));
@@ -165,8 +209,7 @@ send_call(struct db_conn *db, const struct db_call *call)
 		case PARAM_TEXT:
 			values[i] = v->p;	/* NUL-free, terminated copy */
 			if (s->params[i].sensitive) {
-				if (seal_param(s, &s->params[i], v,
-				    &sealed[i]) != 0) {
+				if (seal_param(call, i, &sealed[i]) != 0) {
 					rc = DB_SEAL_FAILED;
 					goto out;
 				}
@@ -202,10 +245,11 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 	db->result_of = 0;
 	if (db->pipeline && PQenterPipelineMode(db->pg) != 1)
 		return -1;
+	db->sent = calls;
+	db->nsent = n;
 	for (i = 0; i < n; i++) {
 		int rc;
 
-		db->sent[i] = calls[i].stmt;
 		if ((rc = send_call(db, &calls[i])) != 0)
 			return rc;
 	}
@@ -217,38 +261,46 @@ db_send(struct db_conn *db, const struct db_call *calls, size_t n)
 }
 
 /*
- * A sensitive column's cell is opened before it goes to the worker.  A
- * cell that does not open fails the statement (DB_SQLSTATE_UNSEALED);
- * the log names the statement and the column, never the value.
+ * A sensitive column's cell is opened before it goes to the worker, a
+ * bound one with the call's value of its binding.  A cell that does not
+ * open fails the statement (DB_SQLSTATE_UNSEALED); the log names the
+ * statement and the column, never the value.
  */
 static int
-open_cell(struct db_conn *db, const struct stmt *s, const char *column,
-    const char *text, size_t len, bool first, struct proto_writer *w)
+open_cell(struct db_conn *db, const struct db_call *call,
+    const struct stmt_sensitive *e, const char *text, size_t len,
+    bool first, struct proto_writer *w)
 {
 	size_t size = seal_open_size(len), plain_len = 0;
 	enum seal_status st = SEAL_NO_MEMORY;
+	const struct seal_binding *bind;
+	struct seal_binding b;
 	unsigned int key_id = 0;
-	unsigned char *plain;
+	unsigned char *plain = NULL;
+	char digits[24];
 
-	if ((plain = malloc(size)) != NULL)
-		st = seal_open(seal_keyring(), column, text, len, plain, size,
-		    &plain_len, &key_id);
+	if (call_binding(call, e, digits, &b, &bind) != 0)
+		st = SEAL_FORGED;	/* a NULL binding: no row's value */
+	else if ((plain = malloc(size)) != NULL)
+		st = seal_open(seal_keyring(), e->name, bind, text, len, plain,
+		    size, &plain_len, &key_id);
 	if (st == SEAL_OK) {
 		proto_put_text(w, (const char *)plain, plain_len);
 		if (first && plain_len < sizeof(db->first_value)) {
 			memcpy(db->first_value, plain, plain_len + 1);
 			db->have_first = true;
 		}
-	} else
-		moat_log_error("broker: statement %s: column %s: a sealed "
-		    "value (key id %u) does not open: %s; the statement fails "
-		    "with %s", s->name, column, key_id, seal_strerror(st),
-		    DB_SQLSTATE_UNSEALED);
-	if (plain != NULL) {
 		sodium_memzero(plain, size);
 		free(plain);
+		return 0;
 	}
-	return st == SEAL_OK ? 0 : -1;
+	moat_log_error("broker: statement %s: column %s: a sealed value (key "
+	    "id %u%s%s) does not open: %s; the statement fails with %s",
+	    call->stmt->name, e->name, key_id, bind != NULL ? ", bound to " :
+	    "", bind != NULL ? bind->name : "", seal_strerror(st),
+	    DB_SQLSTATE_UNSEALED);
+	free(plain);		/* seal_open left no plaintext in it */
+	return -1;
 }
 
 /*
@@ -256,20 +308,21 @@ open_cell(struct db_conn *db, const struct stmt *s, const char *column,
  * the first result with rows is kept for "opens file".
  */
 static int
-put_cell(struct db_conn *db, const struct stmt *s, PGresult *res, int r,
-    int c, struct proto_writer *w)
+put_cell(struct db_conn *db, const struct db_call *call, PGresult *res,
+    int r, int c, struct proto_writer *w)
 {
 	const char *v = PQgetvalue(res, r, c);
 	size_t len = (size_t)PQgetlength(res, r, c);
 	bool first = !db->have_first && r == 0 && c == 0;
+	const struct stmt_sensitive *e;
 
 	if (PQgetisnull(res, r, c)) {
 		proto_put_null(w);
 		return 0;
 	}
-	if (s != NULL && s->nsensitive > 0 &&
-	    stmt_is_sensitive(s, PQfname(res, c)))
-		return open_cell(db, s, PQfname(res, c), v, len, first, w);
+	if (call != NULL && call->stmt->nsensitive > 0 &&
+	    (e = stmt_sensitive(call->stmt, PQfname(res, c))) != NULL)
+		return open_cell(db, call, e, v, len, first, w);
 	if (first && len < sizeof(db->first_value)) {
 		memcpy(db->first_value, v, len + 1);
 		db->have_first = true;
@@ -282,8 +335,8 @@ static void
 append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
 {
 	int r, c, nrows = PQntuples(res), ncols = PQnfields(res);
-	const struct stmt *s = db->result_of < DB_MAX_BATCH ?
-	    db->sent[db->result_of] : NULL;
+	const struct db_call *call = db->result_of < db->nsent ?
+	    &db->sent[db->result_of] : NULL;
 	const char *state;
 
 	switch (PQresultStatus(res)) {
@@ -303,7 +356,7 @@ append_result(struct db_conn *db, PGresult *res, struct proto_writer *w)
 		proto_put_text(w, PQfname(res, c), strlen(PQfname(res, c)));
 	for (r = 0; r < nrows; r++)
 		for (c = 0; c < ncols; c++)
-			if (put_cell(db, s, res, r, c, w) != 0) {
+			if (put_cell(db, call, res, r, c, w) != 0) {
 				if (!db->failed)
 					memcpy(db->sqlstate,
 					    DB_SQLSTATE_UNSEALED,

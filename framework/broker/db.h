@@ -46,8 +46,9 @@ struct db_conn {
 	/* Column 1 of row 1 of the first result, for "opens file". */
 	char			 first_value[64];
 	bool			 have_first;
-	/* The statements sent, and whose results are arriving (seal.c). */
-	const struct stmt	*sent[DB_MAX_BATCH];
+	/* The calls sent, and whose results are arriving (seal.c). */
+	const struct db_call	*sent;
+	size_t			 nsent;
 	size_t			 result_of;
 };
 
@@ -65,7 +66,9 @@ void	db_close(struct db_conn *db);
 int	db_socket(const struct db_conn *db);
 
 /*
- * Send n calls (n > 1 uses pipeline mode).  -1 if the connection broke,
+ * Send n calls (n > 1 uses pipeline mode); they must stay as they are
+ * until db_collect() has all their results, which are opened with their
+ * values (a bound sensitive column).  -1 if the connection broke,
  * DB_SEAL_FAILED if a sensitive value could not be sealed (nothing of it
  * was sent, but earlier calls of a batch may have been).
  */

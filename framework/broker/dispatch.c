@@ -198,9 +198,12 @@ read_single(struct dispatch_ctx *ctx, struct channel *ch,
 	if (s->stores_file != (op == FILE_OP_STORE))
 		return channel_violation(ch, "statement %s %s a file", s->name,
 		    s->stores_file ? "needs" : "stores no");
-	if (op == FILE_OP_OPEN && !s->opens_file)
-		return channel_violation(ch, "statement %s does not open files",
-		    s->name);
+	/* Column 1 of an "opens file" statement is the broker's stored
+	 * name: only FILE_OPEN, which keeps it, may run one. */
+	if (s->opens_file != (op == FILE_OP_OPEN))
+		return channel_violation(ch, "statement %s %s", s->name,
+		    s->opens_file ? "opens a file: only with FILE_OPEN" :
+		    "does not open files");
 	ch->ncalls = 1;
 	ch->db_seq = r->hdr.seq;
 	ch->file_op = op;
@@ -227,6 +230,9 @@ op_batch(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 			return -1;
 		if (ch->calls[i].stmt->stores_file)
 			return channel_violation(ch, "statement %s stores a file: not "
+			    "in a batch", ch->calls[i].stmt->name);
+		if (ch->calls[i].stmt->opens_file)
+			return channel_violation(ch, "statement %s opens a file: not "
 			    "in a batch", ch->calls[i].stmt->name);
 	}
 	if (proto_reader_end(r) != 0)

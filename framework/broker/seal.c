@@ -7,6 +7,7 @@
  * before any key is touched.  Nothing here logs; callers name the
  * statement and column, never the value.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,9 @@
 #define SEAL_B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 /* "m1$" + 5 digits + "$" */
 #define SEAL_HEAD_MAX	9
-/* Identifiers are at most 63 bytes; room for the head as well. */
-#define SEAL_AD_MAX	96
+/* The head, a column and a binding's name (identifiers of at most 63
+ * bytes), the binding's length and value, and the separators. */
+#define SEAL_AD_MAX	(SEAL_HEAD_MAX + 2 * 64 + 24 + SEAL_BIND_MAX)
 
 static const struct seal_keyring *installed;
 
@@ -82,24 +84,54 @@ seal_open_size(size_t len)
 	return len + 1;
 }
 
-/* The associated data: the head, and the column it belongs to. */
-static int
-make_ad(char *ad, unsigned int id, const char *column, size_t *adlen)
+/* [a-z0-9_]{1,63}: never a '$', so the parts of the AD stay apart. */
+static bool
+ad_name(const char *s)
 {
-	int n;
+	size_t n;
 
-	if (column == NULL || column[0] == '\0')
+	if (s == NULL)
+		return false;
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_'))
+			return false;
+	return n > 0 && n <= 63;
+}
+
+/*
+ * The associated data: the head, the column it belongs to and, for a
+ * bound column, the row's identity.  The value's length comes before
+ * it, so no two bindings spell the same AD.
+ */
+static int
+make_ad(char *ad, unsigned int id, const char *column,
+    const struct seal_binding *b, size_t *adlen)
+{
+	int n, m = 0;
+
+	if (!ad_name(column) || (b != NULL && (!ad_name(b->name) ||
+	    b->len > SEAL_BIND_MAX || (b->value == NULL && b->len > 0))))
 		return -1;
 	n = snprintf(ad, SEAL_AD_MAX, SEAL_PREFIX "%u$%s", id, column);
 	if (n < 0 || n >= SEAL_AD_MAX)
 		return -1;
-	*adlen = (size_t)n;
+	if (b != NULL) {
+		m = snprintf(ad + n, SEAL_AD_MAX - (size_t)n, "$%s$%zu$",
+		    b->name, b->len);
+		if (m < 0 || (size_t)n + (size_t)m + b->len > SEAL_AD_MAX)
+			return -1;
+		if (b->len > 0)
+			memcpy(ad + n + m, b->value, b->len);
+	}
+	*adlen = (size_t)n + (size_t)m + (b != NULL ? b->len : 0);
 	return 0;
 }
 
 enum seal_status
 seal_seal(const struct seal_keyring *kr, const char *column,
-    const void *plain, size_t len, char *out, size_t outlen)
+    const struct seal_binding *bind, const void *plain, size_t len,
+    char *out, size_t outlen)
 {
 	const struct seal_key *k;
 	unsigned char *bin;
@@ -111,7 +143,7 @@ seal_seal(const struct seal_keyring *kr, const char *column,
 		return SEAL_NO_KEY;
 	if (len > SEAL_PLAIN_MAX || outlen < seal_sealed_size(len))
 		return SEAL_TOO_LONG;
-	if (make_ad(ad, k->id, column, &adlen) != 0)
+	if (make_ad(ad, k->id, column, bind, &adlen) != 0)
 		return SEAL_NOT_SEALED;
 	head = snprintf(out, outlen, SEAL_PREFIX "%u$", k->id);
 	if (head < 0 || (size_t)head >= outlen)
@@ -207,8 +239,9 @@ seal_parse(const char *text, size_t len, struct seal_parts *parts)
 
 enum seal_status
 seal_open(const struct seal_keyring *kr, const char *column,
-    const char *text, size_t len, unsigned char *out, size_t outlen,
-    size_t *plain_len, unsigned int *key_id)
+    const struct seal_binding *bind, const char *text, size_t len,
+    unsigned char *out, size_t outlen, size_t *plain_len,
+    unsigned int *key_id)
 {
 	unsigned char nonce[SEAL_NONCE];
 	unsigned long long mlen;
@@ -225,7 +258,7 @@ seal_open(const struct seal_keyring *kr, const char *column,
 		*key_id = p.key_id;
 	if ((k = seal_keyring_find(kr, p.key_id)) == NULL)
 		return SEAL_UNKNOWN_KEY;
-	if (make_ad(ad, p.key_id, column, &adlen) != 0)
+	if (make_ad(ad, p.key_id, column, bind, &adlen) != 0)
 		return SEAL_NOT_SEALED;
 	if (outlen < SEAL_NONCE + p.plain_len + SEAL_TAG)
 		return SEAL_TOO_LONG;

@@ -10,7 +10,10 @@
  * for sealing and older ones for opening.  The cipher is
  * XChaCha20-Poly1305, whose 192-bit nonces are safe to pick at random.
  * The associated data is "m1$KEYID$COLUMN", so a value copied into
- * another column, or relabelled with another key id, fails to open.
+ * another column, or relabelled with another key id, fails to open.  A
+ * column bound to its row (struct seal_binding) adds the row's identity,
+ * "m1$KEYID$COLUMN$NAME$LEN$VALUE" (LEN in decimal: VALUE may hold any
+ * byte), so a value copied into another row fails to open there too.
  */
 #ifndef MOAT_SEAL_H
 #define MOAT_SEAL_H
@@ -24,6 +27,19 @@
 #define SEAL_PREFIX		"m1$"
 /* The largest plaintext sealed: the catalogue's cap on a text value. */
 #define SEAL_PLAIN_MAX		(16 * 1024 * 1024)
+
+/* The longest row identity a value can be bound to. */
+#define SEAL_BIND_MAX		256
+
+/*
+ * What a bound column's value belongs to: the name of the row identity
+ * (an identifier, such as "owner") and its value as text ("42").
+ */
+struct seal_binding {
+	const char	*name;
+	const char	*value;
+	size_t		 len;
+};
 
 struct seal_key {
 	unsigned int	 id;		/* 0: unused slot */
@@ -72,10 +88,12 @@ size_t	seal_sealed_size(size_t plain_len);
 
 /*
  * Seal plain under the keyring's current key for column (an identifier)
- * into out as NUL-terminated text of seal_sealed_size(len) bytes.
+ * and bind (NULL: the column is not bound to its row) into out as
+ * NUL-terminated text of seal_sealed_size(len) bytes.
  */
 enum seal_status seal_seal(const struct seal_keyring *kr, const char *column,
-	    const void *plain, size_t len, char *out, size_t outlen);
+	    const struct seal_binding *bind, const void *plain, size_t len,
+	    char *out, size_t outlen);
 
 /*
  * Check that text (len bytes, not necessarily terminated) is in the
@@ -89,14 +107,16 @@ enum seal_status seal_parse(const char *text, size_t len,
 size_t	seal_open_size(size_t len);
 
 /*
- * Open a sealed value of column into out (at least seal_open_size(len)
- * bytes; the plaintext is at the start, *plain_len long, and is also
- * NUL-terminated).  *key_id, if not NULL, gets the id it was sealed
- * under once that is known.  On failure out holds no plaintext.
+ * Open a sealed value of column, sealed with bind (NULL: unbound), into
+ * out (at least seal_open_size(len) bytes; the plaintext is at the
+ * start, *plain_len long, and is also NUL-terminated).  *key_id, if not
+ * NULL, gets the id it was sealed under once that is known.  On failure
+ * out holds no plaintext.
  */
 enum seal_status seal_open(const struct seal_keyring *kr, const char *column,
-	    const char *text, size_t len, unsigned char *out, size_t outlen,
-	    size_t *plain_len, unsigned int *key_id);
+	    const struct seal_binding *bind, const char *text, size_t len,
+	    unsigned char *out, size_t outlen, size_t *plain_len,
+	    unsigned int *key_id);
 
 /* A short phrase for a status, for logs (never includes a value). */
 const char *seal_strerror(enum seal_status st);

@@ -8,6 +8,7 @@
  * does not open is counted and named by its row key, never shown, and
  * left as it is.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #include "core/config.h"
 #include "process/reencrypt.h"
 
-#define REENCRYPT_SQL_MAX	512
+#define REENCRYPT_SQL_MAX	1024	/* nine names of 63 bytes, quoted */
 #define REENCRYPT_UPDATE	"moat_reencrypt_update"
 
 struct reencrypt_sql {
@@ -55,13 +56,23 @@ take_name(char *dst, const char *s, size_t len)
 	return 0;
 }
 
-/* One "TABLE.COLUMN[@KEYCOL]" of len bytes. */
+/* One "TABLE.COLUMN[@KEYCOL][:BINDCOL]" of len bytes. */
 static int
 parse_target(const char *s, size_t len, struct reencrypt_target *t)
 {
-	const char *dot = memchr(s, '.', len), *at = memchr(s, '@', len);
-	size_t end = at != NULL ? (size_t)(at - s) : len;
+	const char *colon = memchr(s, ':', len), *dot, *at;
+	size_t end;
 
+	memset(t, 0, sizeof(*t));
+	if (colon != NULL) {
+		if (take_name(t->bind, colon + 1, len - (size_t)(colon - s) -
+		    1) != 0)
+			return -1;
+		len = (size_t)(colon - s);
+	}
+	dot = memchr(s, '.', len);
+	at = memchr(s, '@', len);
+	end = at != NULL ? (size_t)(at - s) : len;
 	if (dot == NULL || (at != NULL && at < dot))
 		return -1;
 	if (take_name(t->table, s, (size_t)(dot - s)) != 0 ||
@@ -90,8 +101,9 @@ reencrypt_parse_targets(const char *spec, struct reencrypt_target *t,
 			return -1;
 		}
 		if (parse_target(p, len, &t[*n]) != 0) {
-			snprintf(err, errlen, "\"%.*s\" is not TABLE.COLUMN or "
-			    "TABLE.COLUMN@KEYCOL (names: [a-z_][a-z0-9_]*)",
+			snprintf(err, errlen, "\"%.*s\" is not TABLE.COLUMN, "
+			    "TABLE.COLUMN@KEYCOL or either with :BINDCOL "
+			    "(names: [a-z_][a-z0-9_]*)",
 			    (int)(len > 200 ? 200 : len), p);
 			return -1;
 		}
@@ -106,30 +118,39 @@ static int
 build_sql(PGconn *pg, const struct reencrypt_target *t,
     struct reencrypt_sql *q)
 {
-	char *tb, *co, *ke;
-	int a = -1, b = -1, c = -1;
+	char *tb, *co, *ke, *bi = NULL, bind[2 * CATALOGUE_NAME_MAX + 16];
+	int a = -1, b = -1, c = -1, d = 0;
 
 	tb = PQescapeIdentifier(pg, t->table, strlen(t->table));
 	co = PQescapeIdentifier(pg, t->column, strlen(t->column));
 	ke = PQescapeIdentifier(pg, t->key, strlen(t->key));
+	/* The third column is the binding, as text as the broker spells it. */
+	if (t->bind[0] != '\0' && (bi = PQescapeIdentifier(pg, t->bind,
+	    strlen(t->bind))) != NULL)
+		d = snprintf(bind, sizeof(bind), "%s::text", bi);
+	else
+		d = snprintf(bind, sizeof(bind), "NULL::text");
 	/*
 	 * ORDER BY names the table's column: a bare name would be the
 	 * output column, the key as text, and text order is not key order.
 	 */
-	if (tb != NULL && co != NULL && ke != NULL) {
-		a = snprintf(q->first, sizeof(q->first), "SELECT %s::text, %s "
-		    "FROM %s WHERE %s IS NOT NULL ORDER BY %s.%s LIMIT %d "
-		    "FOR UPDATE", ke, co, tb, co, tb, ke, REENCRYPT_BATCH);
-		b = snprintf(q->next, sizeof(q->next), "SELECT %s::text, %s "
-		    "FROM %s WHERE %s IS NOT NULL AND %s.%s > $1 ORDER BY "
-		    "%s.%s LIMIT %d FOR UPDATE", ke, co, tb, co, tb, ke, tb, ke,
+	if (tb != NULL && co != NULL && ke != NULL && (t->bind[0] == '\0' ||
+	    bi != NULL) && d > 0 && (size_t)d < sizeof(bind)) {
+		a = snprintf(q->first, sizeof(q->first), "SELECT %s::text, %s, "
+		    "%s FROM %s WHERE %s IS NOT NULL ORDER BY %s.%s LIMIT %d "
+		    "FOR UPDATE", ke, co, bind, tb, co, tb, ke,
 		    REENCRYPT_BATCH);
+		b = snprintf(q->next, sizeof(q->next), "SELECT %s::text, %s, "
+		    "%s FROM %s WHERE %s IS NOT NULL AND %s.%s > $1 ORDER BY "
+		    "%s.%s LIMIT %d FOR UPDATE", ke, co, bind, tb, co, tb, ke,
+		    tb, ke, REENCRYPT_BATCH);
 		c = snprintf(q->update, sizeof(q->update), "UPDATE %s SET "
 		    "%s = $1 WHERE %s = $2", tb, co, ke);
 	}
 	PQfreemem(tb);
 	PQfreemem(co);
 	PQfreemem(ke);
+	PQfreemem(bi);
 	return a > 0 && (size_t)a < sizeof(q->first) && b > 0 &&
 	    (size_t)b < sizeof(q->next) && c > 0 &&
 	    (size_t)c < sizeof(q->update) ? 0 : -1;
@@ -150,41 +171,77 @@ exec_ok(PGconn *pg, const char *sql, const struct reencrypt_target *t,
 	return rc;
 }
 
+/* Seal plain again, under the current key; 1, or -1 with *why. */
+static int
+seal_again(const struct seal_keyring *kr, const struct reencrypt_target *t,
+    const struct seal_binding *bind, const unsigned char *plain,
+    size_t plain_len, char **sealed, const char **why)
+{
+	size_t out = seal_sealed_size(plain_len);
+	enum seal_status st = SEAL_NO_MEMORY;
+
+	if ((*sealed = malloc(out)) == NULL || (st = seal_seal(kr, t->column,
+	    bind, plain, plain_len, *sealed, out)) != SEAL_OK) {
+		free(*sealed);
+		*sealed = NULL;
+		*why = seal_strerror(st);
+		return -1;
+	}
+	return 1;
+}
+
 /*
  * Decide one value: 0 already current, 1 re-sealed into *sealed (to
- * free), -1 did not open (st says why).
+ * free), -1 did not open (*why says why).  A bound target's values open
+ * with their row's binding (bind).  One sealed before the column was
+ * bound opens without it, and is bound to its row only when the target
+ * adopts unbound values: that is the upgrade's one run, since a value
+ * copied into another row before then would be bound to that row too.
  */
 static int
-reseal(const struct seal_keyring *kr, const char *column, const char *v,
-    size_t len, char **sealed, enum seal_status *st)
+reseal(const struct seal_keyring *kr, const struct reencrypt_target *t,
+    const struct seal_binding *bind, const char *v, size_t len,
+    char **sealed, const char **why)
 {
+	size_t size = seal_open_size(len), plain_len = 0;
 	struct seal_parts parts;
+	enum seal_status st;
 	unsigned char *plain;
-	size_t size = seal_open_size(len), plain_len, out;
+	bool unbound = false;
+	int rc;
 
 	*sealed = NULL;
-	if ((*st = seal_parse(v, len, &parts)) != SEAL_OK)
+	if ((st = seal_parse(v, len, &parts)) != SEAL_OK) {
+		*why = seal_strerror(st);
 		return -1;
-	if (parts.key_id == kr->current)
+	}
+	if (bind == NULL && parts.key_id == kr->current)
 		return 0;
 	if ((plain = malloc(size)) == NULL) {
-		*st = SEAL_NO_MEMORY;
+		*why = seal_strerror(SEAL_NO_MEMORY);
 		return -1;
 	}
-	*st = seal_open(kr, column, v, len, plain, size, &plain_len, NULL);
-	if (*st == SEAL_OK) {
-		out = seal_sealed_size(plain_len);
-		if ((*sealed = malloc(out)) == NULL)
-			*st = SEAL_NO_MEMORY;
-		else if ((*st = seal_seal(kr, column, plain, plain_len,
-		    *sealed, out)) != SEAL_OK) {
-			free(*sealed);
-			*sealed = NULL;
-		}
+	st = seal_open(kr, t->column, bind, v, len, plain, size, &plain_len,
+	    NULL);
+	if (st == SEAL_FORGED && bind != NULL && seal_open(kr, t->column,
+	    NULL, v, len, plain, size, &plain_len, NULL) == SEAL_OK) {
+		unbound = true;
+		st = SEAL_OK;
 	}
+	if (st != SEAL_OK) {
+		*why = seal_strerror(st);
+		rc = -1;
+	} else if (unbound && !t->adopt_unbound) {
+		*why = "sealed before the column was bound to its row "
+		    "(--adopt-unbound binds it, in the upgrade's run)";
+		rc = -1;
+	} else if (!unbound && parts.key_id == kr->current)
+		rc = 0;
+	else
+		rc = seal_again(kr, t, bind, plain, plain_len, sealed, why);
 	sodium_memzero(plain, size);
 	free(plain);
-	return *st == SEAL_OK ? 1 : -1;
+	return rc;
 }
 
 /* Write one re-sealed value back; its row is locked by this batch. */
@@ -208,26 +265,49 @@ update_row(PGconn *pg, const struct reencrypt_target *t, const char *key,
 	return rc;
 }
 
+/*
+ * Row r's binding, its third column (NULL for an unbound target); -1
+ * if a bound row has none, so no value could be bound to it.
+ */
+static int
+row_binding(const struct reencrypt_target *t, PGresult *res, int r,
+    struct seal_binding *b, const struct seal_binding **out)
+{
+	*out = NULL;
+	if (t->bind[0] == '\0')
+		return 0;
+	if (PQgetisnull(res, r, 2))
+		return -1;
+	b->name = t->bind;
+	b->value = PQgetvalue(res, r, 2);
+	b->len = (size_t)PQgetlength(res, r, 2);
+	*out = b;
+	return 0;
+}
+
 /* The rows of one batch, inside its transaction. */
 static int
 batch_rows(PGconn *pg, const struct seal_keyring *kr,
     const struct reencrypt_target *t, PGresult *res,
     struct reencrypt_counts *c, char *err, size_t errlen)
 {
-	enum seal_status st;
-	char *sealed;
+	const struct seal_binding *bind;
+	struct seal_binding b;
+	const char *why;
+	char *sealed = NULL;
 	int r, rc;
 
 	for (r = 0; r < PQntuples(res); r++) {
-		rc = reseal(kr, t->column, PQgetvalue(res, r, 1),
-		    (size_t)PQgetlength(res, r, 1), &sealed, &st);
+		why = "its binding is NULL";
+		rc = row_binding(t, res, r, &b, &bind) != 0 ? -1 :
+		    reseal(kr, t, bind, PQgetvalue(res, r, 1),
+		    (size_t)PQgetlength(res, r, 1), &sealed, &why);
 		if (rc == 0)
 			c->current++;
 		else if (rc < 0) {
 			c->failed++;
 			fprintf(stderr, "%s.%s: row %s=%.64s: %s\n", t->table,
-			    t->column, t->key, PQgetvalue(res, r, 0),
-			    seal_strerror(st));
+			    t->column, t->key, PQgetvalue(res, r, 0), why);
 		} else {
 			rc = update_row(pg, t, PQgetvalue(res, r, 0), sealed,
 			    err, errlen);
@@ -322,9 +402,28 @@ reencrypt_column(PGconn *pg, const struct seal_keyring *kr,
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -c CONFIG_FILE --reencrypt "
-	    "TABLE.COLUMN[@KEYCOL][,TABLE.COLUMN[@KEYCOL]...]\n", prog);
+	fprintf(stderr, "usage: %s -c CONFIG_FILE [--adopt-unbound] "
+	    "--reencrypt TABLE.COLUMN[@KEYCOL][:BINDCOL][,...]\n", prog);
 	return 2;
+}
+
+/* --adopt-unbound applies to the bound targets; without one it is a
+ * mistake (a binding left out), not a no-op. */
+static int
+adopt_unbound(struct reencrypt_target *t, size_t n)
+{
+	size_t i, bound = 0;
+
+	for (i = 0; i < n; i++)
+		if (t[i].bind[0] != '\0') {
+			t[i].adopt_unbound = true;
+			bound++;
+		}
+	if (bound > 0)
+		return 0;
+	fprintf(stderr, "reencrypt: --adopt-unbound binds values to their "
+	    "rows: name the binding column (TABLE.COLUMN:BINDCOL)\n");
+	return -1;
 }
 
 /* Every column in turn; 0 if all went through without a failure. */
@@ -397,6 +496,7 @@ reencrypt_command(int argc, char **argv)
 	struct reencrypt_target t[REENCRYPT_MAX_TARGETS];
 	const char *path = NULL, *spec = NULL;
 	char err[CONFIG_ERR_MAX];
+	bool adopt = false;
 	size_t n;
 	int i, status;
 
@@ -410,6 +510,8 @@ reencrypt_command(int argc, char **argv)
 		else if (strcmp(argv[i], "--reencrypt") == 0 && i + 1 < argc &&
 		    spec == NULL)
 			spec = argv[++i];
+		else if (strcmp(argv[i], "--adopt-unbound") == 0 && !adopt)
+			adopt = true;
 		else
 			return usage(argv[0]);
 	}
@@ -420,6 +522,8 @@ reencrypt_command(int argc, char **argv)
 		fprintf(stderr, "reencrypt: %s\n", err);
 		return 2;
 	}
+	if (adopt && adopt_unbound(t, n) != 0)
+		return 2;
 	config_defaults(&cfg);
 	if (config_load(&cfg, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);

@@ -2,7 +2,15 @@
  * reencrypt.h - the re-encrypt command: after a data key rotation,
  * re-seal every sensitive value still sealed under an older key.
  *
- *   PROG -c CONFIG --reencrypt TABLE.COLUMN[@KEYCOL][,TABLE.COLUMN...]
+ *   PROG -c CONFIG [--adopt-unbound] --reencrypt
+ *       TABLE.COLUMN[@KEYCOL][:BINDCOL][,TABLE.COLUMN...]
+ *
+ * A column bound to its row (sensitive COLUMN bound PARAM) names the
+ * table column that holds the binding, BINDCOL, which must be PARAM's
+ * name too: its value is the row's identity in the associated data.
+ * --adopt-unbound, for the run that upgrades a column to a binding,
+ * also re-seals values sealed before it was bound, binding them to the
+ * row they are in.
  *
  * It runs with the broker's rights (it drops to broker_user when started
  * as root, and reads the broker's secrets file as the broker does),
@@ -13,6 +21,7 @@
 #ifndef MOAT_REENCRYPT_H
 #define MOAT_REENCRYPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libpq-fe.h>
@@ -27,6 +36,8 @@ struct reencrypt_target {
 	char	table[CATALOGUE_NAME_MAX + 1];
 	char	column[CATALOGUE_NAME_MAX + 1];
 	char	key[CATALOGUE_NAME_MAX + 1];	/* id, or KEYCOL */
+	char	bind[CATALOGUE_NAME_MAX + 1];	/* BINDCOL, or "" */
+	bool	adopt_unbound;			/* bind unbound values */
 };
 
 struct reencrypt_counts {
@@ -36,9 +47,9 @@ struct reencrypt_counts {
 };
 
 /*
- * Parse "TABLE.COLUMN[@KEYCOL][,...]" into at most max targets; every
- * name an identifier ([a-z_][a-z0-9_]*, at most 63 bytes).  -1 with a
- * reason in err.
+ * Parse "TABLE.COLUMN[@KEYCOL][:BINDCOL][,...]" into at most max
+ * targets; every name an identifier ([a-z_][a-z0-9_]*, at most 63
+ * bytes).  -1 with a reason in err.
  */
 int	reencrypt_parse_targets(const char *spec, struct reencrypt_target *t,
 	    size_t max, size_t *n, char *err, size_t errlen);

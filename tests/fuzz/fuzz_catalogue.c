@@ -5,7 +5,8 @@
  * Besides not crashing, an accepted catalogue must keep the promises the
  * broker relies on: names are identifiers, every parameter is used by
  * the SQL, text and bytes parameters have a maximum, no SQL holds ';',
- * and only text parameters the worker sends are sealed.
+ * only text parameters the worker sends are sealed, and a sealed value
+ * is bound only to a parameter that can carry a row's identity.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,23 @@ check_stmt(const struct stmt *s)
 	}
 	if (worker != s->nworker)
 		abort();
+	/* A binding is an unsealed int or short text parameter. */
+	for (i = 0; i < s->nsensitive; i++) {
+		const struct stmt_sensitive *e = &s->sensitive[i];
+		const struct stmt_param *bp;
+
+		if ((e->bind == NULL) != (e->bound < 0))
+			abort();
+		if (e->bound < 0)
+			continue;
+		bp = &s->params[e->bound];
+		if ((size_t)e->bound >= s->nparams ||
+		    strcmp(bp->name, e->bind) != 0 || bp->sensitive ||
+		    bp->source == SOURCE_FILE_NAME ||
+		    (bp->type != PARAM_INT && (bp->type != PARAM_TEXT ||
+		    bp->max > 256)))
+			abort();
+	}
 }
 
 int

@@ -7,8 +7,9 @@
  * a base64 part inside the input whose length matches what it decodes
  * to.  Opening never reads past the input or writes past its buffer
  * (ASan checks), and anything that opens must seal and open again to
- * the same bytes.  The seed corpus holds values sealed under the key
- * below (id 7, column "body"), so the opening path is reached too.
+ * the same bytes, and bound to a row must open in that row alone.  The
+ * seed corpus holds values sealed under the key below (id 7, column
+ * "body"), so the opening path is reached too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -67,16 +68,45 @@ round_trip(const unsigned char *plain, size_t len)
 
 	if (size == 0 || (sealed = malloc(size)) == NULL)
 		abort();
-	if (seal_seal(&ring, "body", plain, len, sealed, size) != SEAL_OK)
+	if (seal_seal(&ring, "body", NULL, plain, len, sealed, size) != SEAL_OK)
 		abort();
 	if ((back = malloc(seal_open_size(strlen(sealed)))) == NULL)
 		abort();
-	if (seal_open(&ring, "body", sealed, strlen(sealed), back,
+	if (seal_open(&ring, "body", NULL, sealed, strlen(sealed), back,
 	    seal_open_size(strlen(sealed)), &back_len, NULL) != SEAL_OK ||
 	    back_len != len || memcmp(back, plain, len) != 0)
 		abort();
 	/* The column is bound: it must not open as another. */
-	if (seal_open(&ring, "bodx", sealed, strlen(sealed), back,
+	if (seal_open(&ring, "bodx", NULL, sealed, strlen(sealed), back,
+	    seal_open_size(strlen(sealed)), &back_len, NULL) != SEAL_FORGED)
+		abort();
+	free(back);
+	free(sealed);
+}
+
+/* Bound to a row, with the input's first bytes as the row's identity:
+ * it opens in that row only, and never unbound. */
+static void
+bound_trip(const unsigned char *plain, size_t len)
+{
+	struct seal_binding here = { "owner", (const char *)plain, len <
+	    SEAL_BIND_MAX ? len : SEAL_BIND_MAX }, there = here;
+	size_t size = seal_sealed_size(len), back_len;
+	unsigned char *back;
+	char *sealed;
+
+	there.len = here.len > 0 ? here.len - 1 : 1;
+	there.value = here.len > 0 ? here.value : "x";
+	if ((sealed = malloc(size)) == NULL ||
+	    seal_seal(&ring, "body", &here, plain, len, sealed, size) !=
+	    SEAL_OK || (back = malloc(seal_open_size(strlen(sealed)))) == NULL)
+		abort();
+	if (seal_open(&ring, "body", &here, sealed, strlen(sealed), back,
+	    seal_open_size(strlen(sealed)), &back_len, NULL) != SEAL_OK ||
+	    back_len != len || memcmp(back, plain, len) != 0 ||
+	    seal_open(&ring, "body", &there, sealed, strlen(sealed), back,
+	    seal_open_size(strlen(sealed)), &back_len, NULL) != SEAL_FORGED ||
+	    seal_open(&ring, "body", NULL, sealed, strlen(sealed), back,
 	    seal_open_size(strlen(sealed)), &back_len, NULL) != SEAL_FORGED)
 		abort();
 	free(back);
@@ -100,11 +130,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* An exact-size copy, so ASan sees any read past the value. */
 	if ((out = malloc(seal_open_size(size))) == NULL)
 		abort();
-	if (seal_open(&ring, "body", text, size, out, seal_open_size(size), &n,
+	if (seal_open(&ring, "body", NULL, text, size, out, seal_open_size(size), &n,
 	    &id) == SEAL_OK) {
 		if (st != SEAL_OK || id != parts.key_id || n != parts.plain_len)
 			abort();
 		round_trip(out, n);
+		bound_trip(out, n);
 	} else if (n != 0)
 		abort();
 	free(out);

@@ -332,6 +332,16 @@ attack(const char *name, size_t *len)
 		proto_put_i64(&frame, 1);
 		proto_put_text(&frame, "file_add", 8);
 		proto_put_text(&frame, "t", 1);
+	} else if (strcmp(name, "stmt-opens-file") == 0) {
+		/* Column 1 is the broker's stored name: not for workers. */
+		stmt_frame("file_get");
+		proto_put_i64(&frame, 1);
+	} else if (strcmp(name, "open-in-batch") == 0) {
+		proto_writer_begin(&frame, PROTO_OP_BATCH, 9000);
+		proto_put_i64(&frame, 2);
+		proto_put_text(&frame, "note_count", 10);
+		proto_put_text(&frame, "file_get", 8);
+		proto_put_i64(&frame, 1);
 	} else if (strcmp(name, "fd-with-ping") == 0) {
 		/* Sent by hostile() itself, with a descriptor attached. */
 		proto_writer_begin(&frame, PROTO_OP_PING, 9000);
@@ -348,7 +358,7 @@ static int
 hostile(const struct moat_request *req, struct moat_response *res)
 {
 	const unsigned char *msg;
-	unsigned char reply[64];
+	unsigned char reply[512];
 	size_t len;
 	ssize_t n;
 	int i;
@@ -383,8 +393,16 @@ hostile(const struct moat_request *req, struct moat_response *res)
 	else
 		send(CHANNEL_FD, msg, len, 0);
 	n = recv(CHANNEL_FD, reply, sizeof(reply), 0);
-	return moat_response_text(res, 200, n == 0 ? "channel closed\n" :
-	    "broker answered\n");
+	if (n <= 0)
+		return moat_response_text(res, 200, "channel closed\n");
+	/* Whatever leaked, printable, for the test to look for. */
+	for (i = 0; i < n; i++)
+		if (reply[i] < 0x20 || reply[i] > 0x7e)
+			reply[i] = '.';
+	moat_response_content_type(res, "text/plain");
+	moat_buf_printf(moat_response_body(res), "broker answered: %.*s\n",
+	    (int)n, (const char *)reply);
+	return 0;
 }
 
 static const struct moat_route routes[] = {

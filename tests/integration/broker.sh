@@ -99,7 +99,7 @@ attack() {	# attack NAME EXPECTED-REASON
 	local before
 	before=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
 	# POST: nginx does not retry it on another worker after the kill.
-	it_curl "/hostile/$1" -X POST >/dev/null 2>&1
+	it_curl "/hostile/$1" -X POST >"$IT_DIR/attack.out" 2>&1
 	if wait_log "$2"; then it_pass "refused: $1"; else it_fail "refused: $1" "no log line [$2]"; fi
 	for i in $(seq 1 50); do
 		[ "$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")" -gt "$before" ] && break
@@ -122,6 +122,12 @@ attack open-non-file 'statement note_get does not open files'
 attack store-no-content 'FILE_STORE without content'
 attack fd-with-ping 'a descriptor came with op 8'
 attack store-in-batch 'statement file_add stores a file: not in a batch'
+# Column 1 of an "opens file" statement is the stored name: FILE_OPEN
+# keeps it in the broker, any other way would hand it to the worker.
+attack stmt-opens-file 'statement file_get opens a file: only with FILE_OPEN'
+it_check "the stored name does not reach the client (statement)" 0 "$(grep -c "$stored" "$IT_DIR/attack.out")"
+attack open-in-batch 'statement file_get opens a file: not in a batch'
+it_check "the stored name does not reach the client (batch)" 0 "$(grep -c "$stored" "$IT_DIR/attack.out")"
 before=$(grep -c 'broke the broker protocol' "$IT_DIR/moat.log")
 it_status /mine >/dev/null
 wait_log 'statement my_notes needs a signed-in user'
@@ -210,20 +216,7 @@ else
 fi
 
 # --- encryption at rest -------------------------------------------------------------------
-# restart_app: stop, start, and wait until the broker has prepared the
-# catalogue again (it reads the secrets file only at start).
-restart_app() {
-	local before
-	before=$(grep -c 'statements prepared' "$IT_DIR/moat.log")
-	it_stop_app
-	for i in $(seq 1 50); do [ -e "$IT_DIR/moat.sock" ] || break; sleep 0.1; done
-	it_start_app || return 1
-	for i in $(seq 1 100); do
-		[ "$(grep -c 'statements prepared' "$IT_DIR/moat.log")" -gt "$before" ] && break
-		sleep 0.1
-	done
-	sleep 0.3
-}
+restart_app() { it_restart_app /count; }
 secret_add() {	# secret_add LABEL SECRET [HINT]
 	it_curl /secrets --data-urlencode "label=$1" --data-urlencode "secret=$2" \
 		${3:+--data-urlencode "hint=$3"}

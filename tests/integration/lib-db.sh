@@ -58,6 +58,24 @@ it_db_cleanup() {
 	psql_admin -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1
 }
 
+# it_restart_app READY_PATH: stop the app, start it again (the broker
+# reads its secrets and catalogue only at start), and wait until the
+# broker has prepared the catalogue anew and READY_PATH answers 200.
+it_restart_app() {
+	local before i
+	before=$(grep -c 'statements prepared' "$IT_DIR/moat.log")
+	it_stop_app
+	for i in $(seq 1 50); do [ -e "$IT_DIR/moat.sock" ] || break; sleep 0.1; done
+	it_start_app || return 1
+	for i in $(seq 1 100); do
+		[ "$(grep -c 'statements prepared' "$IT_DIR/moat.log")" -gt "$before" ] &&
+			[ "$(it_status "$1")" = 200 ] && return 0
+		sleep 0.1
+	done
+	it_log "the app did not come back after a restart"
+	return 1
+}
+
 # The app log, and waiting for a line to appear in it.
 it_log_text() { cat "$IT_DIR/moat.log"; }
 it_wait_log() {

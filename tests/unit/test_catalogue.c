@@ -61,7 +61,7 @@ test_good_catalogue(void)
 	CU_ASSERT_EQUAL(s->params[0].source, SOURCE_WORKER);
 	CU_ASSERT_EQUAL(s->params[1].source, SOURCE_SESSION_USER);
 	CU_ASSERT_EQUAL(s->nsensitive, 1);
-	CU_ASSERT_STRING_EQUAL(s->sensitive[0], "body");
+	CU_ASSERT_STRING_EQUAL(s->sensitive[0].name, "body");
 	CU_ASSERT_STRING_EQUAL(s->sql, "SELECT id, title, body FROM notes\n"
 	    " WHERE id = $1 AND owner = $2");
 	CU_ASSERT_EQUAL(s->line, 2);
@@ -130,13 +130,16 @@ static const struct {
 	{ "statement a user\nparam x int session.other\n",
 	    "cat:2: statement a: unknown source \"session.other\"" },
 	{ "statement a user\nsensitive\n",
-	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
 	{ "statement a user\nsensitive b\nsensitive b\n",
 	    "cat:3: statement a: sensitive b declared twice" },
 	{ "statement a user\nsensitive B\n",
-	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
 	{ "statement a user\nsensitive b c\n",
-	    "cat:2: statement a: expected \"sensitive COLUMN\"" },
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
 	{ "statement a user\nparam n int\nsensitive n\nsql SELECT $1\nend\n",
 	    "cat:5: statement a: sensitive n is an int parameter; only text "
 	    "parameters can be sealed" },
@@ -155,6 +158,92 @@ static const struct {
 	    "sql SELECT $1\nend\n",
 	    "cat:5: statement a: sensitive s is filled by the broker; only "
 	    "parameters the worker sends can be sealed" },
+	{ "statement a user\nparam s text 32 file.name\nopens file\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:5: statement a: a statement stores a file (file.name) or "
+	    "opens one (opens file), not both" },
+	{ "statement a user\nsensitive b bound\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
+	{ "statement a user\nsensitive b tied owner\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
+	{ "statement a user\nsensitive b bound Owner\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
+	{ "statement a user\nsensitive b bound owner x\n",
+	    "cat:2: statement a: expected \"sensitive COLUMN [bound "
+	    "PARAM]\"" },
+	{ "statement a user\nsensitive b bound owner\nsql SELECT 1\nend\n",
+	    "cat:2: statement a: sensitive b is bound to owner, which is no "
+	    "parameter" },
+	{ "statement a user\nparam f bool\nsensitive b bound f\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:3: statement a: sensitive b is bound to f: a binding is an "
+	    "int or a text parameter of at most 256 bytes" },
+	{ "statement a user\nparam f bytes 8\nsensitive b bound f\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:3: statement a: sensitive b is bound to f: a binding is an "
+	    "int or a text parameter of at most 256 bytes" },
+	{ "statement a user\nparam f text 257\nsensitive b bound f\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:3: statement a: sensitive b is bound to f: a binding is an "
+	    "int or a text parameter of at most 256 bytes" },
+	{ "statement a user\nparam x text 9\nparam y text 9\nsensitive x\n"
+	    "sensitive y bound x\nsql SELECT $1, $2\nend\n",
+	    "cat:5: statement a: sensitive y is bound to x, which is sealed "
+	    "itself" },
+	{ "statement a user\nparam x text 9\nsensitive x bound x\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:3: statement a: sensitive x is bound to x, which is sealed "
+	    "itself" },
+	{ "statement a user\nparam s text 32 file.name\nsensitive b bound s\n"
+	    "sql SELECT $1\nend\n",
+	    "cat:3: statement a: sensitive b is bound to s, which is a stored "
+	    "file's name" },
+	/* Across statements: every one that seals or opens a name binds
+	 * it alike, and the first that does not is named. */
+	{ "statement a user\nparam owner int session.user_id\n"
+	    "sensitive body bound owner\nsql SELECT body FROM n WHERE o = $1\n"
+	    "end\nstatement b user\nsensitive body\nsql SELECT body FROM n\n"
+	    "end\n",
+	    "cat:7: statement b: sensitive body is bound to nothing here but to "
+	    "owner (int, session.user_id) in statement a (line 3): every "
+	    "statement that seals or opens body must bind it alike" },
+	{ "statement b user\nsensitive body\nsql SELECT body FROM n\nend\n"
+	    "statement a user\nparam owner int session.user_id\n"
+	    "sensitive body bound owner\nsql SELECT body FROM n WHERE o = $1\n"
+	    "end\n",
+	    "cat:7: statement a: sensitive body is bound to owner (int, "
+	    "session.user_id) here but to nothing in statement b (line 2): "
+	    "every statement that seals or opens body must bind it alike" },
+	{ "statement a user\nparam owner int session.user_id\n"
+	    "sensitive body bound owner\nsql SELECT body FROM n WHERE o = $1\n"
+	    "end\nstatement b user\nparam owner int\n"
+	    "sensitive body bound owner\nsql SELECT body FROM n WHERE o = $1\n"
+	    "end\n",
+	    "cat:8: statement b: sensitive body is bound to owner (int, sent by "
+	    "the worker) here but to owner (int, session.user_id) in "
+	    "statement a (line 3): every statement that seals or opens body "
+	    "must bind it alike" },
+	{ "statement a user\nparam owner int\nsensitive body bound owner\n"
+	    "sql SELECT body FROM n WHERE o = $1\nend\n"
+	    "statement b user\nparam author int\nsensitive body bound author\n"
+	    "sql SELECT body FROM n WHERE o = $1\nend\n"
+	    "statement c user\nparam owner text 9\nsensitive body bound owner\n"
+	    "sql SELECT body FROM n WHERE o = $1\nend\n",
+	    "cat:8: statement b: sensitive body is bound to author (int, sent "
+	    "by the worker) here but to owner (int, sent by the worker) in "
+	    "statement a (line 3): every statement that seals or opens body "
+	    "must bind it alike" },
+	{ "statement a user\nparam owner int\nsensitive body bound owner\n"
+	    "sql SELECT body FROM n WHERE o = $1\nend\n"
+	    "statement c user\nparam owner text 9\nsensitive body bound owner\n"
+	    "sql SELECT body FROM n WHERE o = $1\nend\n",
+	    "cat:8: statement c: sensitive body is bound to owner (text, sent "
+	    "by the worker) here but to owner (int, sent by the worker) in "
+	    "statement a (line 3): every statement that seals or opens body "
+	    "must bind it alike" },
 	{ "statement a user\nselect 1\n",
 	    "cat:2: statement a: unknown keyword \"select\"" },
 	{ "statement a user\nparam 9x int\n",
@@ -228,6 +317,61 @@ test_sensitive(void)
 	unlink(path);
 }
 
+/*
+ * "sensitive NAME bound PARAM": the parameter's value binds the sealed
+ * value to its row, wherever NAME is sealed or opened; other names are
+ * free to be bound otherwise, or not at all.
+ */
+static void
+test_bound(void)
+{
+	static const char text[] =
+	    "statement note_add user\n"
+	    "\tparam owner int session.user_id\n"
+	    "\tparam body text 100\n"
+	    "\tsensitive body bound owner\n"
+	    "\tsql INSERT INTO n (owner, body) VALUES ($1, $2)\n"
+	    "end\n"
+	    "statement note_get user\n"
+	    "\tparam id int\n"
+	    "\tsensitive body bound owner\n"
+	    "\tsensitive hint\n"
+	    "\tparam owner int session.user_id\n"
+	    "\tsql SELECT body, hint FROM n WHERE id = $1 AND owner = $2\n"
+	    "end\n"
+	    "statement tag_get user\n"
+	    "\tparam tag text 256\n"
+	    "\tsensitive label bound tag\n"
+	    "\tsql SELECT label FROM t WHERE tag = $1\n"
+	    "end\n";
+	const struct stmt_sensitive *e;
+	struct catalogue c;
+	char err[CATALOGUE_ERR_MAX];
+	const struct stmt *s;
+
+	CU_ASSERT_EQUAL_FATAL(parse(&c, text, err), 0);
+	s = catalogue_find(&c, "note_add", 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	e = stmt_sensitive(s, "body");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->bound, 0);
+	CU_ASSERT_STRING_EQUAL(e->bind, "owner");
+	CU_ASSERT_EQUAL(e->line, 4);
+	CU_ASSERT_TRUE(s->params[1].sensitive);
+	CU_ASSERT_FALSE(s->params[0].sensitive);
+	/* Bound to a parameter declared after it. */
+	s = catalogue_find(&c, "note_get", 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(stmt_sensitive(s, "body")->bound, 1);
+	CU_ASSERT_EQUAL(stmt_sensitive(s, "hint")->bound, -1);
+	CU_ASSERT_PTR_NULL(stmt_sensitive(s, "hint")->bind);
+	CU_ASSERT_PTR_NULL(stmt_sensitive(s, "title"));
+	s = catalogue_find(&c, "tag_get", 7);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(stmt_sensitive(s, "label")->bound, 0);
+	catalogue_free(&c);
+}
+
 static void
 test_hostile_bytes(void)
 {
@@ -273,6 +417,7 @@ register_catalogue_tests(void)
 		{ "good catalogue", test_good_catalogue },
 		{ "bad catalogues name file:line", test_bad_catalogues },
 		{ "sensitive parameters and columns", test_sensitive },
+		{ "sensitive columns bound to their row", test_bound },
 		{ "hostile bytes and sizes", test_hostile_bytes },
 	};
 

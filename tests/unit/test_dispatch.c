@@ -242,6 +242,28 @@ test_batches_and_files(void)
 	CU_ASSERT_EQUAL(run(-1, NULL), -1);
 	CU_ASSERT_STRING_EQUAL(ch->reason, "statement note_add does not open "
 	    "files");
+	/* An "opens file" statement anywhere else would hand the worker
+	 * the stored name: as a plain statement, or inside a batch. */
+	channel_in(CH_REQUEST, 0, ROLE_USER);
+	proto_writer_begin(&w, PROTO_OP_STMT, 10);
+	proto_put_text(&w, "file_get", 8);
+	proto_put_i64(&w, 1);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "statement file_get opens a file: "
+	    "only with FILE_OPEN");
+	CU_ASSERT_NOT_EQUAL(ch->state, CH_DB);
+	channel_in(CH_REQUEST, 0, ROLE_USER);
+	proto_writer_begin(&w, PROTO_OP_BATCH, 10);
+	proto_put_i64(&w, 2);
+	proto_put_text(&w, "note_add", 8);
+	proto_put_text(&w, "t", 1);
+	proto_put_bool(&w, true);
+	proto_put_text(&w, "file_get", 8);
+	proto_put_i64(&w, 1);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "statement file_get opens a file: "
+	    "not in a batch");
+	CU_ASSERT_NOT_EQUAL(ch->state, CH_DB);
 	channel_in(CH_REQUEST, 0, ROLE_USER);
 	proto_writer_begin(&w, PROTO_OP_FILE_OPEN, 10);
 	proto_put_text(&w, "file_get", 8);

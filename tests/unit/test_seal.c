@@ -39,7 +39,7 @@ static void
 seal_text(const struct seal_keyring *kr, const char *column, const char *s,
     char *out)
 {
-	CU_ASSERT_EQUAL_FATAL(seal_seal(kr, column, s, strlen(s), out, BIG),
+	CU_ASSERT_EQUAL_FATAL(seal_seal(kr, column, NULL, s, strlen(s), out, BIG),
 	    SEAL_OK);
 }
 
@@ -48,7 +48,7 @@ static enum seal_status
 open_text(const struct seal_keyring *kr, const char *column,
     const char *text, size_t len, unsigned char *plain, size_t *plen)
 {
-	return seal_open(kr, column, text, len, plain, BIG, plen, NULL);
+	return seal_open(kr, column, NULL, text, len, plain, BIG, plen, NULL);
 }
 
 static void
@@ -64,7 +64,7 @@ test_round_trip(void)
 	CU_ASSERT_EQUAL(strncmp(a, "m1$1$", 5), 0);
 	CU_ASSERT_PTR_NULL(strstr(a, "hello"));
 	CU_ASSERT(strlen(a) + 1 <= seal_sealed_size(19));
-	CU_ASSERT_EQUAL(seal_open(&ring, "body", a, strlen(a), plain, BIG, &n,
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", NULL, a, strlen(a), plain, BIG, &n,
 	    &id), SEAL_OK);
 	CU_ASSERT_EQUAL(n, 19);
 	CU_ASSERT_EQUAL(id, 1);
@@ -73,7 +73,7 @@ test_round_trip(void)
 	seal_text(&ring, "body", "hello, sealed world", b);
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
 	/* Bytes that are not text survive too. */
-	CU_ASSERT_EQUAL(seal_seal(&ring, "blob", "\0\xff\x01", 3, a, BIG),
+	CU_ASSERT_EQUAL(seal_seal(&ring, "blob", NULL, "\0\xff\x01", 3, a, BIG),
 	    SEAL_OK);
 	CU_ASSERT_EQUAL(open_text(&ring, "blob", a, strlen(a), plain, &n),
 	    SEAL_OK);
@@ -105,19 +105,19 @@ test_empty_and_max(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sealed);
 	memset(big, 'x', SEAL_PLAIN_MAX + 1);
-	CU_ASSERT_EQUAL(seal_seal(&ring, "body", big, SEAL_PLAIN_MAX + 1,
+	CU_ASSERT_EQUAL(seal_seal(&ring, "body", NULL, big, SEAL_PLAIN_MAX + 1,
 	    sealed, size), SEAL_TOO_LONG);
-	CU_ASSERT_EQUAL(seal_seal(&ring, "body", big, SEAL_PLAIN_MAX, sealed,
+	CU_ASSERT_EQUAL(seal_seal(&ring, "body", NULL, big, SEAL_PLAIN_MAX, sealed,
 	    size - 1), SEAL_TOO_LONG);
-	CU_ASSERT_EQUAL_FATAL(seal_seal(&ring, "body", big, SEAL_PLAIN_MAX,
+	CU_ASSERT_EQUAL_FATAL(seal_seal(&ring, "body", NULL, big, SEAL_PLAIN_MAX,
 	    sealed, size), SEAL_OK);
 	CU_ASSERT(strlen(sealed) < size);
 	memset(big, 0, SEAL_PLAIN_MAX + 1);
-	CU_ASSERT_EQUAL(seal_open(&ring, "body", sealed, strlen(sealed), big,
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", NULL, sealed, strlen(sealed), big,
 	    SEAL_PLAIN_MAX, &n, NULL), SEAL_TOO_LONG);
 	plain = malloc(seal_open_size(strlen(sealed)));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
-	CU_ASSERT_EQUAL(seal_open(&ring, "body", sealed, strlen(sealed),
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", NULL, sealed, strlen(sealed),
 	    plain, seal_open_size(strlen(sealed)), &n, NULL), SEAL_OK);
 	CU_ASSERT_EQUAL(n, SEAL_PLAIN_MAX);
 	CU_ASSERT(plain[0] == 'x' && plain[SEAL_PLAIN_MAX - 1] == 'x');
@@ -163,12 +163,97 @@ test_wrong_key_and_column(void)
 	/* No keyring, no current key, no column. */
 	CU_ASSERT_EQUAL(open_text(NULL, "body", out, strlen(out), plain, &n),
 	    SEAL_UNKNOWN_KEY);
-	CU_ASSERT_EQUAL(seal_seal(NULL, "body", "x", 1, out, BIG),
+	CU_ASSERT_EQUAL(seal_seal(NULL, "body", NULL, "x", 1, out, BIG),
 	    SEAL_NO_KEY);
 	only2.current = 7;
-	CU_ASSERT_EQUAL(seal_seal(&only2, "body", "x", 1, out, BIG),
+	CU_ASSERT_EQUAL(seal_seal(&only2, "body", NULL, "x", 1, out, BIG),
 	    SEAL_NO_KEY);
-	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "", "x", 1, out, BIG), SEAL_OK);
+	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "", NULL, "x", 1, out, BIG), SEAL_OK);
+}
+
+/* Seal s for column bound to name=value; open it bound to name2=value2. */
+static enum seal_status
+bound_trip(const char *column, const char *name, const char *value,
+    size_t len, const char *column2, const char *name2, const char *value2,
+    size_t len2)
+{
+	struct seal_binding a = { name, value, len }, b = { name2, value2,
+	    len2 };
+	unsigned char plain[BIG];
+	char out[BIG];
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(seal_seal(&ring, column, &a, "row secret", 10,
+	    out, BIG), SEAL_OK);
+	return seal_open(&ring, column2, &b, out, strlen(out), plain, BIG, &n,
+	    NULL);
+}
+
+/*
+ * A bound value opens only with the binding it was sealed with: not in
+ * another row, not unbound, and no two bindings spell the same
+ * associated data ("o1" + "2x" is not "o12" + "x").
+ */
+static void
+test_bound(void)
+{
+	static const struct seal_binding owner1 = { "owner", "1", 1 };
+	struct seal_binding big;
+	unsigned char plain[BIG];
+	char out[BIG], value[SEAL_BIND_MAX + 1];
+	size_t n;
+
+	ring_init(&ring, 1);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "1", 1, "body", "owner",
+	    "1", 1), SEAL_OK);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "1", 1, "body", "owner",
+	    "2", 1), SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "1", 1, "body", "owner",
+	    "11", 2), SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "1", 1, "body", "author",
+	    "1", 1), SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "1", 1, "name", "owner",
+	    "1", 1), SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body", "o1", "2x", 2, "body", "o12", "x",
+	    1), SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body1", "x", "", 0, "body", "1x", "", 0),
+	    SEAL_FORGED);
+	CU_ASSERT_EQUAL(bound_trip("body", "owner", "", 0, "body", "owner", "",
+	    0), SEAL_OK);
+	/* Any byte may be in a value: only the length delimits it. */
+	CU_ASSERT_EQUAL(bound_trip("body", "tag", "a$1$\0b", 6, "body", "tag",
+	    "a$1$\0b", 6), SEAL_OK);
+	CU_ASSERT_EQUAL(bound_trip("body", "tag", "a$1$\0b", 6, "body", "tag",
+	    "a$1$\0c", 6), SEAL_FORGED);
+	/* Bound and unbound never open as each other. */
+	CU_ASSERT_EQUAL(seal_seal(&ring, "body", &owner1, "x", 1, out, BIG),
+	    SEAL_OK);
+	CU_ASSERT_EQUAL(open_text(&ring, "body", out, strlen(out), plain, &n),
+	    SEAL_FORGED);
+	seal_text(&ring, "body", "x", out);
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", &owner1, out, strlen(out),
+	    plain, BIG, &n, NULL), SEAL_FORGED);
+	CU_ASSERT_EQUAL(n, 0);
+	/* Names that could blur the parts, and values over the cap. */
+	big = (struct seal_binding){ "ow$ner", "1", 1 };
+	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "body", &big, "x", 1, out, BIG),
+	    SEAL_OK);
+	big.name = "";
+	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "body", &big, "x", 1, out, BIG),
+	    SEAL_OK);
+	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "bo$dy", NULL, "x", 1, out, BIG),
+	    SEAL_OK);
+	memset(value, '7', sizeof(value));
+	big = (struct seal_binding){ "owner", value, SEAL_BIND_MAX };
+	CU_ASSERT_EQUAL(seal_seal(&ring, "body", &big, "x", 1, out, BIG),
+	    SEAL_OK);
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", &big, out, strlen(out), plain,
+	    BIG, &n, NULL), SEAL_OK);
+	big.len = SEAL_BIND_MAX + 1;
+	CU_ASSERT_NOT_EQUAL(seal_seal(&ring, "body", &big, "x", 1, out, BIG),
+	    SEAL_OK);
+	CU_ASSERT_NOT_EQUAL(seal_open(&ring, "body", &big, out, strlen(out),
+	    plain, BIG, &n, NULL), SEAL_OK);
 }
 
 /* Every byte of a sealed value changed, one at a time: nothing opens. */
@@ -289,9 +374,9 @@ test_strict_format(void)
 	CU_ASSERT_EQUAL(open_text(&ring, "body", copy, len, plain, &n),
 	    SEAL_NOT_SEALED);
 	/* Too small an output buffer. */
-	CU_ASSERT_EQUAL(seal_open(&ring, "body", out, len, plain, 41, &n,
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", NULL, out, len, plain, 41, &n,
 	    NULL), SEAL_TOO_LONG);
-	CU_ASSERT_EQUAL(seal_open(&ring, "body", out, len, plain, 42, &n,
+	CU_ASSERT_EQUAL(seal_open(&ring, "body", NULL, out, len, plain, 42, &n,
 	    NULL), SEAL_OK);
 	CU_ASSERT_STRING_NOT_EQUAL(seal_strerror(SEAL_FORGED),
 	    seal_strerror(SEAL_NOT_SEALED));
@@ -439,7 +524,9 @@ test_reencrypt_targets(void)
 		"", "notes", "notes.", ".body", "notes.body@", "Notes.body",
 		"notes.bo-dy", "notes.body,", ",notes.body", "notes@id.body",
 		"s.notes.body", "notes.body@id@x", "notes.body;drop",
-		"notes.\"body\"",
+		"notes.\"body\"", "notes.body:", "notes.body:Owner",
+		"notes.body:owner@id", "notes.body::owner", "notes:owner.body",
+		"notes.body:owner:x", ":owner",
 	};
 	struct reencrypt_target t[4];
 	char err[256], many[512];
@@ -457,6 +544,18 @@ test_reencrypt_targets(void)
 	CU_ASSERT_STRING_EQUAL(t[1].table, "users");
 	CU_ASSERT_STRING_EQUAL(t[1].column, "ssn");
 	CU_ASSERT_STRING_EQUAL(t[1].key, "user_id");
+	CU_ASSERT_STRING_EQUAL(t[1].bind, "");
+	/* A binding column, with or without a key column. */
+	CU_ASSERT_EQUAL(reencrypt_parse_targets("notes.body:owner,"
+	    "attachments.name@id:owner", t, 4, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(t[0].column, "body");
+	CU_ASSERT_STRING_EQUAL(t[0].key, "id");
+	CU_ASSERT_STRING_EQUAL(t[0].bind, "owner");
+	CU_ASSERT_STRING_EQUAL(t[1].table, "attachments");
+	CU_ASSERT_STRING_EQUAL(t[1].key, "id");
+	CU_ASSERT_STRING_EQUAL(t[1].bind, "owner");
+	CU_ASSERT_FALSE(t[1].adopt_unbound);
 	for (i = 0; i < UNIT_NELEM(bad); i++) {
 		CU_ASSERT_EQUAL(reencrypt_parse_targets(bad[i], t, 4, &n, err,
 		    sizeof(err)), -1);
@@ -484,6 +583,7 @@ register_seal_tests(void)
 		{ "round trip", test_round_trip },
 		{ "empty and largest values", test_empty_and_max },
 		{ "wrong key id, key or column", test_wrong_key_and_column },
+		{ "bound to a row", test_bound },
 		{ "tampering and truncation", test_tampering },
 		{ "one spelling only", test_strict_format },
 		{ "key rotation", test_rotation },
