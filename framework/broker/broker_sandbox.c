@@ -314,15 +314,17 @@ landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
 static int
 landlock_restrict(int store_fd, char *err, size_t errlen)
 {
+	char what[96];
 	uint64_t handled;
 	int abi, fd;
 
+	landlock_describe(what, sizeof(what));
 	if ((abi = landlock_abi()) == 0) {
-		moat_log_info("broker sandbox: this kernel has no Landlock; "
-		    "the broker relies on seccomp and its uid to keep it "
-		    "from files");
+		moat_log_info("broker sandbox: %s: the broker relies on "
+		    "seccomp and its uid to keep it from files", what);
 		return 0;
 	}
+	moat_log_info("broker sandbox: %s", what);
 	handled = landlock_fs_rights(abi);
 	if ((fd = landlock_ruleset(abi, handled, 0, LL_SCOPE_SIGNAL)) < 0)
 		return fail(err, errlen, "landlock_create_ruleset");

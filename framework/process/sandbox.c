@@ -292,7 +292,7 @@ landlock_restrict(char *err, size_t errlen)
 	int abi, fd;
 
 	if ((abi = landlock_abi()) == 0) {
-		moat_log_debug("sandbox: no Landlock in this kernel");
+		moat_log_debug("sandbox: no Landlock");
 		return 0;
 	}
 	fd = landlock_ruleset(abi, landlock_fs_rights(abi), LL_NET_TCP,
@@ -586,15 +586,26 @@ sandbox_check(const struct moat_config *cfg, const struct moat_app *app,
 		    "the whole file system view (dev mode); seccomp, "
 		    "no_new_privs and Landlock still apply",
 		    (long)geteuid());
-	if (landlock_abi() == 0)
-		moat_log_info("sandbox: this kernel has no Landlock; workers "
-		    "rely on seccomp%s to keep them from files",
-		    geteuid() == 0 ? " and the chroot" : "");
 	if (cfg->sandbox_debug)
 		moat_log_warn("sandbox: sandbox_debug is on: a denied syscall "
 		    "fails and is logged instead of killing the worker; "
 		    "never use this in production");
 	return 0;
+}
+
+void
+sandbox_landlock_start(const struct moat_config *cfg)
+{
+	char what[96];
+
+	landlock_cap(cfg->landlock_max_abi);
+	landlock_describe(what, sizeof(what));
+	if (landlock_abi() > 0)
+		moat_log_info("sandbox: %s", what);
+	else
+		moat_log_info("sandbox: %s: workers rely on seccomp%s to keep "
+		    "them from files", what, geteuid() == 0 ?
+		    ", their uid and the chroot" : "");
 }
 
 int

@@ -44,6 +44,26 @@ wait_pool() {
 	return 1
 }
 
+# --- the Landlock ABI in force, stated once at start ------------------------------
+# "sandbox: Landlock ABI N in force (kernel K, no cap)", or with
+# "landlock_max_abi C" and N = min(K, C), or "sandbox: no Landlock (...)".
+wait_new 1 "sandbox: .*Landlock.* (kernel " ||
+	it_fail "the log states the Landlock ABI in force" "$(new_log 1)"
+line=$(new_log 1 | grep -o 'info: sandbox: [^:]*Landlock[^:]*(kernel [0-9]*, [^)]*)' | head -n 1)
+kernel=$(printf '%s' "$line" | sed -n 's/.*(kernel \([0-9]*\),.*/\1/p')
+inforce=$(printf '%s' "$line" | sed -n 's/.*Landlock ABI \([0-9]*\) in force.*/\1/p')
+case $line in *"no Landlock ("*) inforce=0 ;; esac
+want=$kernel
+cap=${MOAT_TEST_LANDLOCK_ABI:-}
+if [ -n "$cap" ]; then
+	it_contains "the log names the cap" "landlock_max_abi $cap)" "$line"
+	[ "$cap" -lt "${kernel:-0}" ] && want=$cap
+else
+	it_contains "the log says there is no cap" "no cap)" "$line"
+fi
+it_check "the Landlock ABI in force is the kernel's${cap:+, capped at $cap}" \
+	"${want:-?}" "${inforce:-none}"
+
 # --- inside: what a compromised handler would try ----------------------------
 # deny ROUTE NAME: the call must kill its worker (or, in a sanitizer build,
 # where sandbox.c lets open fail for ASan's reports, fail with EACCES).
@@ -109,8 +129,10 @@ attack() {
 			for p in $(workers); do [ "$p" = "$a" ] || t=$p; done
 		fi
 		start=$(($(log_lines) + 1))
-		it_curl "$route?from=$a&pid=$t" >/dev/null
-		alive "$a" || break
+		# The other worker also answers nginx's retry when the
+		# attacker has died.
+		[ "$(it_curl "$route?from=$a&pid=$t")" = "not this worker" ] &&
+			alive "$a" || break
 	done
 	if wait_new "$start" "worker $a killed by signal 31 (SIGSYS)"; then
 		it_pass "$name: the worker is killed by SIGSYS"
