@@ -33,6 +33,7 @@
 #include "broker/broker_sandbox.h"
 #include "process/landlock.h"
 #include "process/sigsys_debug.h"
+#include "process/syscall_rule.h"
 #include "core/log_internal.h"
 
 /* AddressSanitizer needs a few syscalls of its own (see below). */
@@ -49,23 +50,18 @@
 
 /* --- the allowlist ------------------------------------------------------- */
 
-enum rule {
-	ANY,		/* any arguments */
-	NO_EXEC,	/* argument 2 (prot) must not ask for PROT_EXEC */
-	SELF,		/* argument 0 must be this process's pid */
-	FAMILY,		/* socket(): AF_UNIX, AF_INET, AF_INET6 only */
-	FAIL,		/* not allowed, but fails with EACCES: no kill */
-};
-
 /*
  * Every system call the broker may make once it serves workers.  Names
  * unknown on this architecture are skipped.  Nothing here runs a
- * program, creates a process or changes credentials; files are opened
- * only where Landlock lets them be (see landlock_rules below).
+ * program, creates a process, changes credentials or signals another
+ * process; files are opened only where Landlock lets them be (see
+ * landlock_rules below).  Beside each entry: why its arguments cannot
+ * undo that; the argument rules are in process/syscall_rule.c, shared
+ * with the worker.
  */
 static const struct allowed_syscall {
-	const char	*name;
-	enum rule	 rule;
+	const char		*name;
+	enum syscall_rule	 rule;
 } allowlist[] = {
 	/* The event loop: worker channels (frames, SCM_RIGHTS both ways),
 	 * the control socket, the log on stderr. */
@@ -77,18 +73,23 @@ static const struct allowed_syscall {
 	{ "sendmsg", ANY },
 	{ "poll", ANY },
 	{ "ppoll", ANY },
-	{ "fcntl", ANY },		/* O_NONBLOCK on new channels */
+	{ "fcntl", FCNTL },		/* O_NONBLOCK, FD_CLOEXEC; no signals */
 	{ "close", ANY },
 	/* libpq, connecting a new channel's session and talking to it:
 	 * TCP or a unix socket, and getaddrinfo's own sockets (DNS over
-	 * UDP, the source-address probe that sorts its answers). */
-	{ "socket", FAMILY },
+	 * UDP, the source-address probe that sorts its answers).  The
+	 * broker may reach any address (PostgreSQL may be anywhere), so an
+	 * address in connect or sendto gives it nothing new; the socket
+	 * rule keeps out raw, packet and netlink sockets. */
+	{ "socket", SOCKET },
 	{ "connect", ANY },
 	{ "sendto", ANY },
 	{ "recvfrom", ANY },
 	{ "sendmmsg", ANY },		/* the resolver: A and AAAA at once */
 	{ "getsockopt", ANY },		/* SO_ERROR, SO_PEERCRED */
-	{ "setsockopt", ANY },		/* TCP_NODELAY, keepalives */
+	/* TCP_NODELAY, keepalives; options that reach beyond its own
+	 * sockets need capabilities broker_user lacks. */
+	{ "setsockopt", ANY },
 	{ "getsockname", ANY },
 	{ "getpeername", ANY },
 	{ "shutdown", ANY },
@@ -99,7 +100,9 @@ static const struct allowed_syscall {
 	{ "getrandom", ANY },		/* SCRAM nonces, libsodium */
 	/* Reading what Landlock allows (/etc/passwd, /etc/hosts,
 	 * /etc/localtime, TLS files) and the file store: open, create,
-	 * replace, remove, sync, pass the descriptor on. */
+	 * replace, remove, sync, pass the descriptor on.  Without Landlock
+	 * (before Linux 5.13, or landlock_max_abi = 0) the paths are
+	 * bounded by broker_user's file permissions only. */
 	{ "openat", ANY },
 	{ "fstat", ANY },
 	{ "newfstatat", ANY },
@@ -115,15 +118,17 @@ static const struct allowed_syscall {
 	{ "fsync", ANY },
 	{ "fdatasync", ANY },
 	{ "ftruncate", ANY },
-	{ "fchmod", ANY },
+	{ "fchmod", ANY },		/* its own files: it runs as no one else */
 	/* Memory for malloc and libsodium's guarded, locked allocations;
-	 * never executable, so nothing new can be loaded or run. */
+	 * never executable, so nothing new can be loaded or run (mremap
+	 * keeps a mapping's protection).  mlock is bounded by
+	 * RLIMIT_MEMLOCK. */
 	{ "brk", ANY },
 	{ "mmap", NO_EXEC },
 	{ "mprotect", NO_EXEC },
 	{ "munmap", ANY },
-	{ "mremap", ANY },
-	{ "madvise", ANY },
+	{ "mremap", MREMAP },
+	{ "madvise", MADVISE },
 	{ "mlock", ANY },
 	{ "munlock", ANY },
 	/* Signals (SIGPIPE ignored, sandbox_debug's SIGSYS handler) and
@@ -168,37 +173,6 @@ fail(char *err, size_t errlen, const char *what)
 	return -1;
 }
 
-static int
-rule_add(scmp_filter_ctx ctx, enum rule rule, int nr)
-{
-	static const int families[] = { AF_UNIX, AF_INET, AF_INET6 };
-	size_t i;
-	int rc;
-
-	switch (rule) {
-	case NO_EXEC:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	case SELF:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	case FAMILY:
-		for (i = 0; i < NELEM(families); i++)
-			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]))) !=
-			    0)
-				return rc;
-		/* getaddrinfo asks the kernel for local addresses to sort
-		 * its answers; without them it assumes both families. */
-		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr,
-		    1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_NETLINK));
-	case FAIL:
-		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
-	default:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-}
-
 /* The filter, built but not loaded; NULL with err on failure. */
 static scmp_filter_ctx
 filter_build(bool debug, char *err, size_t errlen)
@@ -228,7 +202,7 @@ filter_build(bool debug, char *err, size_t errlen)
 		name = allowlist[i].name;
 		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
 			continue;	/* not on this architecture */
-		rc = rule_add(ctx, allowlist[i].rule, nr);
+		rc = syscall_rule_add(ctx, allowlist[i].rule, nr);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "broker sandbox: seccomp rule for %s: %s",
@@ -340,15 +314,17 @@ landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
 static int
 landlock_restrict(int store_fd, char *err, size_t errlen)
 {
+	char what[96];
 	uint64_t handled;
 	int abi, fd;
 
+	landlock_describe(what, sizeof(what));
 	if ((abi = landlock_abi()) == 0) {
-		moat_log_info("broker sandbox: this kernel has no Landlock; "
-		    "the broker relies on seccomp and its uid to keep it "
-		    "from files");
+		moat_log_info("broker sandbox: %s: the broker relies on "
+		    "seccomp and its uid to keep it from files", what);
 		return 0;
 	}
+	moat_log_info("broker sandbox: %s", what);
 	handled = landlock_fs_rights(abi);
 	if ((fd = landlock_ruleset(abi, handled, 0, LL_SCOPE_SIGNAL)) < 0)
 		return fail(err, errlen, "landlock_create_ruleset");

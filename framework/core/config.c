@@ -107,6 +107,10 @@ static const struct config_key config_keys[] = {
 	{ "worker_max_memory", KEY_SIZE_OFF, CFG(worker_max_memory), 64 * MiB,
 	    1024 * GiB, 1 * GiB, false },
 	{ "sandbox_debug", KEY_BOOL, CFG(sandbox_debug), 0, 1, 0, false },
+	/* For tests: behave as on a kernel with at most this Landlock ABI
+	 * (6 is the newest whose rights Moat uses).  Unset: no cap. */
+	{ "landlock_max_abi", KEY_UINT, CFG(landlock_max_abi), 0, 6,
+	    CONFIG_NO_CAP, false },
 	/* The broker runs only when both of these are set. */
 	{ "catalogue", KEY_PATH, CFG(catalogue), 0, 0, 0, false },
 	{ "broker_secrets", KEY_PATH, CFG(broker_secrets), 0, 0, 0, false },

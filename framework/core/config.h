@@ -8,6 +8,7 @@
 #ifndef MOAT_CONFIG_H
 #define MOAT_CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 
 #define CONFIG_ERR_MAX	512
 #define CONFIG_LISTEN_INHERIT	"fd:0"
+#define CONFIG_NO_CAP		UINT_MAX	/* landlock_max_abi unset */
 
 struct moat_config {
 	char			*listen;	/* socket path or "fd:0" */
@@ -39,6 +41,7 @@ struct moat_config {
 	char			*worker_chroot;	/* ... chrooted here (root) */
 	size_t			 worker_max_memory;	/* 0: unlimited */
 	bool			 sandbox_debug;	/* log denied syscalls */
+	unsigned int		 landlock_max_abi;	/* testing; CONFIG_NO_CAP */
 	char			*catalogue;	/* statement catalogue: broker */
 	char			*broker_secrets;	/* read by the broker only */
 	char			*broker_user;	/* the broker runs as this user */

@@ -3,11 +3,13 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "process/landlock.h"
 
 #define LL_CREATE_RULESET_VERSION	(1U << 0)
@@ -28,8 +30,11 @@ struct ll_path_beneath_attr {
 	int32_t		parent_fd;
 } __attribute__((packed));
 
+/* Set from the config before the sandboxes go up; inherited by fork. */
+static unsigned int ll_cap = CONFIG_NO_CAP;
+
 int
-landlock_abi(void)
+landlock_kernel_abi(void)
 {
 #ifdef SYS_landlock_create_ruleset
 	long v = syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -39,6 +44,35 @@ landlock_abi(void)
 #else
 	return 0;
 #endif
+}
+
+void
+landlock_cap(unsigned int max)
+{
+	ll_cap = max;
+}
+
+int
+landlock_abi(void)
+{
+	int abi = landlock_kernel_abi();
+
+	return ll_cap < (unsigned int)abi ? (int)ll_cap : abi;
+}
+
+void
+landlock_describe(char *buf, size_t len)
+{
+	char cap[32] = "no cap";
+	int abi = landlock_abi(), kernel = landlock_kernel_abi();
+
+	if (ll_cap != CONFIG_NO_CAP)
+		snprintf(cap, sizeof(cap), "landlock_max_abi %u", ll_cap);
+	if (abi > 0)
+		snprintf(buf, len, "Landlock ABI %d in force (kernel %d, %s)",
+		    abi, kernel, cap);
+	else
+		snprintf(buf, len, "no Landlock (kernel %d, %s)", kernel, cap);
 }
 
 uint64_t

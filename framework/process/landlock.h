@@ -8,6 +8,7 @@
 #ifndef MOAT_LANDLOCK_H
 #define MOAT_LANDLOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define LL_FS_EXECUTE		(1ULL << 0)
@@ -28,7 +29,23 @@
 #define LL_READ			(LL_FS_READ_FILE | LL_FS_READ_DIR)
 
 /* The running kernel's Landlock ABI version; 0 without Landlock. */
+int		landlock_kernel_abi(void);
+
+/*
+ * Use at most this ABI version from now on in this process and its
+ * children (landlock_max_abi, for testing what older kernels leave out):
+ * 0 is no Landlock at all, CONFIG_NO_CAP (config.h) no cap.
+ */
+void		landlock_cap(unsigned int max);
+
+/* The ABI version in force: the kernel's, capped; 0 is no Landlock. */
 int		landlock_abi(void);
+
+/*
+ * Put "Landlock ABI N in force (kernel K, CAP)" into buf, or "no
+ * Landlock (kernel K, CAP)", CAP being "no cap" or "landlock_max_abi C".
+ */
+void		landlock_describe(char *buf, size_t len);
 
 /* Every file-system right that ABI version knows. */
 uint64_t	landlock_fs_rights(int abi);

@@ -53,6 +53,7 @@
 #include "process/landlock.h"
 #include "process/sandbox.h"
 #include "process/sigsys_debug.h"
+#include "process/syscall_rule.h"
 
 /* AddressSanitizer reserves terabytes of shadow memory and needs a few
  * more syscalls of its own. */
@@ -69,51 +70,52 @@
 
 /* --- the allowlist --------------------------------------------------------- */
 
-enum rule {
-	ANY,		/* any arguments */
-	NO_EXEC,	/* argument 2 (prot) must not ask for PROT_EXEC */
-	SELF,		/* argument 0 must be this process's pid */
-	FAIL,		/* not allowed, but fails with EACCES: no kill */
-};
-
 /*
  * Every system call a worker may make.  Names unknown on this
  * architecture (poll, select, time on arm64) are skipped.  No call here
- * opens a file, creates a socket or a process, or changes credentials;
- * keep it that way (see never_allowed below for apps).
+ * opens a file, creates a socket or a process, changes credentials or
+ * signals another process; keep it that way (see never_allowed below for
+ * apps).  Beside each entry: why its arguments cannot undo that; the
+ * argument rules are in syscall_rule.c, shared with the broker.
  */
 static const struct allowed_syscall {
-	const char	*name;
-	enum rule	 rule;
+	const char		*name;
+	enum syscall_rule	 rule;
 } allowlist[] = {
 	/* Descriptors it already holds: the listening socket, the web
-	 * server's connections, the log pipe, later the broker channel. */
+	 * server's connections, the log pipe, later the broker channel and
+	 * the files it passes.  Each socket is connected or listening, so
+	 * no message can go to a new address (sendmsg on a connected unix
+	 * socket refuses one, TCP ignores it, TCP fast open on a listening
+	 * socket fails); sendto must not even name one. */
 	{ "read", ANY },
 	{ "readv", ANY },
 	{ "write", ANY },
 	{ "writev", ANY },
 	{ "recvfrom", ANY },
-	{ "recvmsg", ANY },
-	{ "sendto", ANY },
+	{ "recvmsg", ANY },		/* descriptors from the broker only */
+	{ "sendto", NO_ADDR },		/* send() */
 	{ "sendmsg", ANY },
-	{ "accept4", ANY },
+	{ "accept4", ANY },		/* connected sockets, nothing new */
 	{ "accept", ANY },		/* libfcgi, after a peer's close */
 	{ "getpeername", ANY },		/* fastcgi_peers */
 	{ "shutdown", ANY },		/* libfcgi closing a connection */
 	{ "close", ANY },
-	{ "fcntl", ANY },
+	{ "fcntl", FCNTL },		/* no signals by I/O (syscall_rule.c) */
 	{ "poll", ANY },
 	{ "ppoll", ANY },
 	{ "select", ANY },		/* libfcgi */
 	{ "pselect6", ANY },
-	/* Memory for malloc; never executable. */
+	/* Memory for malloc; never executable.  mremap keeps a mapping's
+	 * protection, so it cannot make code either, and may only move. */
 	{ "brk", ANY },
 	{ "mmap", NO_EXEC },
 	{ "mprotect", NO_EXEC },
 	{ "munmap", ANY },
-	{ "mremap", ANY },
-	{ "madvise", ANY },
-	/* Signals: stop requests, the fault handler, request timeouts. */
+	{ "mremap", MREMAP },
+	{ "madvise", MADVISE },
+	/* Signals to itself only: stop requests, the fault handler, request
+	 * timeouts (setitimer signals the caller); tgkill is raise(). */
 	{ "rt_sigaction", ANY },
 	{ "rt_sigprocmask", ANY },
 	{ "rt_sigreturn", ANY },
@@ -122,16 +124,18 @@ static const struct allowed_syscall {
 	{ "setitimer", ANY },
 	{ "getpid", ANY },
 	{ "gettid", ANY },
-	{ "tgkill", SELF },		/* raise(): itself only */
-	/* Time (when the vDSO cannot answer), sleeps, randomness, locks. */
+	{ "tgkill", SELF },
+	/* Time (when the vDSO cannot answer), sleeps, randomness, locks
+	 * (a futex is shared only through memory shared already). */
 	{ "clock_gettime", ANY },
 	{ "gettimeofday", ANY },
 	{ "time", ANY },
 	{ "nanosleep", ANY },
 	{ "clock_nanosleep", ANY },
 	{ "getrandom", ANY },		/* libsodium */
-	/* Upload content for the broker: anonymous memory, no path. */
-	{ "memfd_create", ANY },
+	/* Upload content for the broker: anonymous memory, no path; no
+	 * huge pages (a pool shared by the whole machine). */
+	{ "memfd_create", MEMFD },
 	{ "futex", ANY },
 	{ "exit", ANY },
 	{ "exit_group", ANY },
@@ -227,29 +231,11 @@ sandbox_check_syscalls(const struct moat_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-rule_add(scmp_filter_ctx ctx, const struct allowed_syscall *a, int nr)
-{
-	switch (a->rule) {
-	case NO_EXEC:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	case SELF:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
-	case FAIL:
-		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
-	default:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-}
-
 /* The filter, built but not loaded; NULL with err on failure. */
 static scmp_filter_ctx
 filter_build(const struct moat_config *cfg, const struct moat_app *app,
     char *err, size_t errlen)
 {
-	const struct allowed_syscall extra = { NULL, ANY };
 	scmp_filter_ctx ctx;
 	const char *name = NULL;
 	size_t i;
@@ -274,7 +260,7 @@ filter_build(const struct moat_config *cfg, const struct moat_app *app,
 			continue;	/* not on this architecture */
 		if (allowlist[i].rule == FAIL && app_lists(app, name))
 			continue;	/* the app's rule allows it */
-		rc = rule_add(ctx, &allowlist[i], nr);
+		rc = syscall_rule_add(ctx, allowlist[i].rule, nr);
 	}
 	for (i = 0; rc == 0 && app->sandbox_syscalls != NULL &&
 	    (name = app->sandbox_syscalls[i]) != NULL; i++) {
@@ -282,7 +268,7 @@ filter_build(const struct moat_config *cfg, const struct moat_app *app,
 		if ((nr = seccomp_syscall_resolve_name(name)) < 0 ||
 		    in_allowlist(name) || is_never_allowed(name))
 			continue;
-		rc = rule_add(ctx, &extra, nr);
+		rc = syscall_rule_add(ctx, ANY, nr);
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "sandbox: seccomp rule for %s: %s",
@@ -306,7 +292,7 @@ landlock_restrict(char *err, size_t errlen)
 	int abi, fd;
 
 	if ((abi = landlock_abi()) == 0) {
-		moat_log_debug("sandbox: no Landlock in this kernel");
+		moat_log_debug("sandbox: no Landlock");
 		return 0;
 	}
 	fd = landlock_ruleset(abi, landlock_fs_rights(abi), LL_NET_TCP,
@@ -600,15 +586,26 @@ sandbox_check(const struct moat_config *cfg, const struct moat_app *app,
 		    "the whole file system view (dev mode); seccomp, "
 		    "no_new_privs and Landlock still apply",
 		    (long)geteuid());
-	if (landlock_abi() == 0)
-		moat_log_info("sandbox: this kernel has no Landlock; workers "
-		    "rely on seccomp%s to keep them from files",
-		    geteuid() == 0 ? " and the chroot" : "");
 	if (cfg->sandbox_debug)
 		moat_log_warn("sandbox: sandbox_debug is on: a denied syscall "
 		    "fails and is logged instead of killing the worker; "
 		    "never use this in production");
 	return 0;
+}
+
+void
+sandbox_landlock_start(const struct moat_config *cfg)
+{
+	char what[96];
+
+	landlock_cap(cfg->landlock_max_abi);
+	landlock_describe(what, sizeof(what));
+	if (landlock_abi() > 0)
+		moat_log_info("sandbox: %s", what);
+	else
+		moat_log_info("sandbox: %s: workers rely on seccomp%s to keep "
+		    "them from files", what, geteuid() == 0 ?
+		    ", their uid and the chroot" : "");
 }
 
 int

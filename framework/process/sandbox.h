@@ -40,6 +40,13 @@ int	sandbox_check_syscalls(const struct moat_app *app, char *err,
 	    size_t errlen);
 
 /*
+ * At start, once: cap the Landlock ABI at cfg->landlock_max_abi for this
+ * process and every child (broker and workers; a reload keeps it), and
+ * log which ABI is in force.
+ */
+void	sandbox_landlock_start(const struct moat_config *cfg);
+
+/*
  * Enter the sandbox in a freshly forked worker.  Closes every descriptor
  * not in fds and clears the environment.  On failure returns -1 with the
  * reason in err; the process is then half-sandboxed and must exit.

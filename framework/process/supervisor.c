@@ -32,6 +32,7 @@
 #include "process/fault.h"
 #include "process/listen.h"
 #include "process/pidfile.h"
+#include "process/sandbox.h"
 #include "process/supervisor.h"
 #include "process/worker.h"
 
@@ -751,6 +752,7 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 		pidfile_release(cfg->pidfile, s->pid_fd);
 		return startup_failed(s, err);
 	}
+	sandbox_landlock_start(cfg);
 	if (start_broker(s, err, sizeof(err)) != 0) {
 		listen_close(cfg, &s->listener);
 		pidfile_release(cfg->pidfile, s->pid_fd);

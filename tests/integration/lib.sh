@@ -75,6 +75,8 @@ it_sandbox_config() {
 }
 
 # Write the app config; extra "key = value" lines come from $IT_CONF_EXTRA.
+# MOAT_TEST_LANDLOCK_ABI=N runs the app as on a kernel with Landlock ABI N
+# at most (*-landlock0.sh, *-landlock2.sh).
 it_write_config() {
 	local sandbox
 	sandbox=$(it_sandbox_config) || exit 1
@@ -90,6 +92,7 @@ max_body_bytes = 4096
 max_multipart_bytes = 65536
 max_file_bytes = 16384
 $sandbox
+${MOAT_TEST_LANDLOCK_ABI:+landlock_max_abi = $MOAT_TEST_LANDLOCK_ABI}
 ${IT_CONF_EXTRA:-}
 CONF
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # sandbox.sh - the worker sandbox, from inside and from outside.
 #
-# Inside: a handler that opens /etc/passwd, runs a program, connects out
-# or forks gets its worker killed by SIGSYS, and the supervisor replaces
-# it; with sandbox_debug on the call fails instead and the log names it.
+# Inside: a handler that opens /etc/passwd, runs a program, connects out,
+# forks or signals a sibling worker or the supervisor (kill, or fcntl's
+# F_SETOWN/F_SETSIG/O_ASYNC) gets its worker killed by SIGSYS, its target
+# lives on, and the supervisor replaces it; with sandbox_debug on the call fails instead and the log names it.
 # Outside (as root): every worker is in seccomp filter mode with
 # no_new_privs, runs as moat-worker with no capabilities in its empty
 # chroot, has no environment, only the descriptors it needs, and rlimits.
@@ -43,6 +44,26 @@ wait_pool() {
 	return 1
 }
 
+# --- the Landlock ABI in force, stated once at start ------------------------------
+# "sandbox: Landlock ABI N in force (kernel K, no cap)", or with
+# "landlock_max_abi C" and N = min(K, C), or "sandbox: no Landlock (...)".
+wait_new 1 "sandbox: .*Landlock.* (kernel " ||
+	it_fail "the log states the Landlock ABI in force" "$(new_log 1)"
+line=$(new_log 1 | grep -o 'info: sandbox: [^:]*Landlock[^:]*(kernel [0-9]*, [^)]*)' | head -n 1)
+kernel=$(printf '%s' "$line" | sed -n 's/.*(kernel \([0-9]*\),.*/\1/p')
+inforce=$(printf '%s' "$line" | sed -n 's/.*Landlock ABI \([0-9]*\) in force.*/\1/p')
+case $line in *"no Landlock ("*) inforce=0 ;; esac
+want=$kernel
+cap=${MOAT_TEST_LANDLOCK_ABI:-}
+if [ -n "$cap" ]; then
+	it_contains "the log names the cap" "landlock_max_abi $cap)" "$line"
+	[ "$cap" -lt "${kernel:-0}" ] && want=$cap
+else
+	it_contains "the log says there is no cap" "no cap)" "$line"
+fi
+it_check "the Landlock ABI in force is the kernel's${cap:+, capped at $cap}" \
+	"${want:-?}" "${inforce:-none}"
+
 # --- inside: what a compromised handler would try ----------------------------
 # deny ROUTE NAME: the call must kill its worker (or, in a sanitizer build,
 # where sandbox.c lets open fail for ASan's reports, fail with EACCES).
@@ -77,6 +98,68 @@ deny /sandbox/open "open(/etc/passwd)"
 deny /sandbox/exec "execve(/bin/true)"
 deny /sandbox/socket "socket(AF_INET) + connect"
 deny /sandbox/fork "fork()"
+
+# --- signalling other processes of the same uid --------------------------------
+alive() { local st; st=$(ps -o stat= -p "$1") && [ "${st#Z}" = "$st" ]; }
+# fresh_pool: reload and wait for the new workers.  Their slots start
+# with no failures behind them: the supervisor backs off a slot whose
+# workers keep dying, and the checks above killed many.
+fresh_pool() {
+	local old p left _
+	old=$(workers)
+	kill -HUP "$IT_APP_PID"
+	for _ in $(seq 1 50); do
+		left=
+		for p in $old; do alive "$p" && left=1; done
+		[ -z "$left" ] && [ "$(nworkers)" = "$IT_WORKERS" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# attack ROUTE NAME TARGET: the worker that answered /pid is told to
+# signal TARGET ("sibling": the other worker); if the next request went
+# to the other worker instead, it says so and the test tries again.
+attack() {
+	local route=$1 name="$2 on the $3" a t start p _
+	for _ in $(seq 1 20); do
+		wait_pool
+		a=$(it_curl /pid)
+		t=$IT_APP_PID
+		if [ "$3" = sibling ]; then
+			for p in $(workers); do [ "$p" = "$a" ] || t=$p; done
+		fi
+		start=$(($(log_lines) + 1))
+		# The other worker also answers nginx's retry when the
+		# attacker has died.
+		[ "$(it_curl "$route?from=$a&pid=$t")" = "not this worker" ] &&
+			alive "$a" || break
+	done
+	if wait_new "$start" "worker $a killed by signal 31 (SIGSYS)"; then
+		it_pass "$name: the worker is killed by SIGSYS"
+	else
+		it_fail "$name: the worker is killed by SIGSYS" "$(new_log "$start")"
+	fi
+	if alive "$t" && [ "$t" != "$a" ]; then
+		it_pass "$name: the target ($t) is still alive"
+	else
+		it_fail "$name: the target ($t) is still alive" "$(new_log "$start")"
+	fi
+	case $(new_log "$start") in
+	*"killed by signal 9 "*) it_fail "$name: nothing was killed by SIGKILL" "$(new_log "$start")" ;;
+	*) it_pass "$name: nothing was killed by SIGKILL" ;;
+	esac
+	if wait_pool && [ "$(it_curl /)" = "test app" ]; then
+		it_pass "$name: the supervisor replaces the worker"
+	else
+		it_fail "$name: the supervisor replaces the worker" "workers: $(workers)"
+	fi
+}
+fresh_pool || it_fail "a reload starts a fresh pool" "workers: $(workers)"
+attack /sandbox/sigio "fcntl(F_SETOWN, F_SETSIG SIGKILL, O_ASYNC) + write" sibling
+attack /sandbox/sigio "fcntl(F_SETOWN, F_SETSIG SIGKILL, O_ASYNC) + write" supervisor
+attack /sandbox/kill "kill(SIGKILL)" sibling
+attack /sandbox/kill "kill(SIGKILL)" supervisor
+
 it_check "a syscall the app lists (getcpu) is allowed" "getcpu succeeded" \
 	"$(it_curl /sandbox/getcpu)"
 it_check "workers still serve" "test app" "$(it_curl /)"
@@ -159,11 +242,34 @@ it_check "debug: fork() fails instead of killing" \
 	"fork failed: Function not implemented" "$(it_curl /sandbox/fork)"
 it_check "debug: execve() fails instead of killing" \
 	"execve /bin/true failed: Function not implemented" "$(it_curl /sandbox/exec)"
+# as_attacker ROUTE PID: the answer of ROUTE told to signal PID, from the
+# worker it reached.
+as_attacker() {
+	local a out _
+	for _ in $(seq 1 20); do
+		a=$(it_curl /pid)
+		out=$(it_curl "$1?from=$a&pid=$2")
+		[ "$out" = "not this worker" ] || break
+	done
+	printf '%s' "$out"
+}
+out=$(as_attacker /sandbox/sigio "$IT_APP_PID")
+it_contains "debug: F_SETOWN fails instead of killing" \
+	"F_SETOWN failed: Function not implemented" "$out"
+it_contains "debug: F_SETSIG fails instead of killing" \
+	"F_SETSIG failed: Function not implemented" "$out"
+it_contains "debug: F_SETFL O_ASYNC fails instead of killing" \
+	"O_ASYNC failed: Function not implemented" "$out"
+it_check "debug: kill() fails instead of killing" \
+	"kill failed: Function not implemented" "$(as_attacker /sandbox/kill "$IT_APP_PID")"
 wait_new "$start" "denied syscall execve"
+wait_new "$start" "denied syscall kill"
 log=$(new_log "$start")
 it_contains "debug: the log names socket" "sandbox: denied syscall socket (" "$log"
 it_contains "debug: the log names clone" "sandbox: denied syscall clone (" "$log"
 it_contains "debug: the log names execve" "sandbox: denied syscall execve (" "$log"
+it_contains "debug: the log names fcntl" "sandbox: denied syscall fcntl (" "$log"
+it_contains "debug: the log names kill" "sandbox: denied syscall kill (" "$log"
 case $log in
 *"killed by signal"*) it_fail "debug: no worker was killed" "$log" ;;
 *) it_pass "debug: no worker was killed" ;;

@@ -266,6 +266,74 @@ sandbox_fork(const struct moat_request *req, struct moat_response *res)
 	return report(res, "fork", pid < 0 ? -1 : 0);
 }
 
+/*
+ * The process to signal ("pid"), if this worker is the attacker the test
+ * picked ("from"); -1 otherwise.  When the attacker dies, nginx sends the
+ * request again to the other worker, which must not attack too.
+ */
+static pid_t
+target(const struct moat_request *req)
+{
+	const char *pid = moat_request_query(req, "pid");
+	const char *from = moat_request_query(req, "from");
+
+	if (from == NULL || atol(from) != (long)getpid())
+		return -1;
+	return pid != NULL && atol(pid) > 0 ? (pid_t)atol(pid) : 0;
+}
+
+/* -1 (not the attacker) or 0 (no target) have answered already. */
+static pid_t
+target_or_answer(const struct moat_request *req, struct moat_response *res)
+{
+	pid_t pid = target(req);
+
+	if (pid < 0)
+		moat_response_text(res, 200, "not this worker\n");
+	else if (pid == 0)
+		moat_response_text(res, 400, "bad pid\n");
+	return pid;
+}
+
+/*
+ * Signals through I/O: make the log pipe's owner the target, with
+ * SIGKILL instead of SIGIO, and write; the supervisor's read of the pipe
+ * then has the kernel signal the target.  Each step is reported, so with
+ * sandbox_debug on the answer shows which ones were refused.
+ */
+static int
+sandbox_sigio(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *body = moat_response_body(res);
+	pid_t pid;
+	int fl;
+
+	if ((pid = target_or_answer(req, res)) <= 0)
+		return 0;
+	moat_response_content_type(res, "text/plain");
+	if (fcntl(STDERR_FILENO, F_SETOWN, pid) != 0)
+		moat_buf_printf(body, "F_SETOWN failed: %s\n", strerror(errno));
+	if (fcntl(STDERR_FILENO, F_SETSIG, SIGKILL) != 0)
+		moat_buf_printf(body, "F_SETSIG failed: %s\n", strerror(errno));
+	if ((fl = fcntl(STDERR_FILENO, F_GETFL)) < 0 ||
+	    fcntl(STDERR_FILENO, F_SETFL, fl | O_ASYNC) != 0)
+		moat_buf_printf(body, "O_ASYNC failed: %s\n", strerror(errno));
+	moat_log_info("sigio: signalling %ld through the log pipe",
+	    (long)pid);
+	moat_buf_printf(body, "sigio %ld done\n", (long)pid);
+	return 0;
+}
+
+static int
+sandbox_kill(const struct moat_request *req, struct moat_response *res)
+{
+	pid_t pid;
+
+	if ((pid = target_or_answer(req, res)) <= 0)
+		return 0;
+	return report(res, "kill", kill(pid, SIGKILL));
+}
+
 /* getcpu is not in Moat's allowlist: main() asks for it. */
 static int
 sandbox_getcpu(const struct moat_request *req, struct moat_response *res)
@@ -315,6 +383,8 @@ static const struct moat_route routes[] = {
 	{ .method = "GET", .pattern = "/sandbox/socket", .handler = sandbox_socket },
 	{ .method = "GET", .pattern = "/sandbox/fork", .handler = sandbox_fork },
 	{ .method = "GET", .pattern = "/sandbox/getcpu", .handler = sandbox_getcpu },
+	{ .method = "GET", .pattern = "/sandbox/sigio", .handler = sandbox_sigio },
+	{ .method = "GET", .pattern = "/sandbox/kill", .handler = sandbox_kill },
 	{ .method = "GET", .pattern = "/sandbox/build", .handler = sandbox_build },
 };
 

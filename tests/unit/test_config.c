@@ -91,6 +91,7 @@ check_default_numbers(const struct moat_config *cfg)
 	CU_ASSERT_EQUAL(cfg->limits.max_cookie_bytes, 8 * KiB);
 	CU_ASSERT_EQUAL(cfg->worker_max_memory, 1 * GiB);
 	CU_ASSERT_FALSE(cfg->sandbox_debug);
+	CU_ASSERT_EQUAL(cfg->landlock_max_abi, CONFIG_NO_CAP);
 }
 
 static void
@@ -233,6 +234,38 @@ test_sandbox_keys(void)
 	    "t.conf:1: worker_user: \"moat worker\" is not a valid name");
 	expect_error("worker_chroot = var/empty\n",
 	    "t.conf:1: worker_chroot: expected an absolute path");
+}
+
+/* A test switch: every ABI Moat knows, and nothing that could be a typo. */
+static void
+test_landlock_max_abi(void)
+{
+	struct moat_config cfg;
+
+	expect_ok(&cfg, BASE "landlock_max_abi = 0\n");
+	CU_ASSERT_EQUAL(cfg.landlock_max_abi, 0);
+	config_free(&cfg);
+	expect_ok(&cfg, BASE "landlock_max_abi = 2\n");
+	CU_ASSERT_EQUAL(cfg.landlock_max_abi, 2);
+	config_free(&cfg);
+	expect_ok(&cfg, BASE "landlock_max_abi = 6\n");
+	CU_ASSERT_EQUAL(cfg.landlock_max_abi, 6);
+	config_free(&cfg);
+
+	expect_error("landlock_max_abi = 7\n",
+	    "t.conf:1: landlock_max_abi: 7 is out of range 0..6");
+	expect_error("landlock_max_abi = 4294967295\n", "t.conf:1: "
+	    "landlock_max_abi: 4294967295 is out of range 0..6");
+	expect_error("landlock_max_abi = -1\n",
+	    "t.conf:1: landlock_max_abi: \"-1\" is not a number");
+	expect_error("landlock_max_abi = 2k\n",
+	    "t.conf:1: landlock_max_abi: \"2k\" is not a number");
+	expect_error("landlock_max_abi = none\n",
+	    "t.conf:1: landlock_max_abi: \"none\" is not a number");
+	expect_error("landlock_max_abi =\n",
+	    "t.conf:1: landlock_max_abi: empty value");
+	expect_error("landlock_max_abi = 2\nlandlock_max_abi = 2\n",
+	    "t.conf:2: landlock_max_abi: set twice");
 }
 
 static void
@@ -670,6 +703,7 @@ register_config_tests(void)
 		{ "minimal file", test_minimal },
 		{ "every key", test_every_key },
 		{ "sandbox keys", test_sandbox_keys },
+		{ "landlock_max_abi", test_landlock_max_abi },
 		{ "log levels", test_log_levels },
 		{ "unknown key", test_unknown_key },
 		{ "bad number", test_bad_number },

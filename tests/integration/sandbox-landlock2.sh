@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# sandbox-landlock2.sh - sandbox.sh as on Debian 12's Linux 6.1:
+# Landlock ABI 2, no TCP rules, no signal scoping.
+MOAT_TEST_LANDLOCK_ABI=2 exec "$MOAT_SRCDIR/tests/integration/sandbox.sh"
