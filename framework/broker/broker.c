@@ -491,10 +491,7 @@ hash_submit(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	if (hashpool_submit(b->pool, &job) == 0)
 		return 0;
 	ctx->has_reply = false;
-	if (errno == EBUSY)
-		auth_busy(ctx, ch);
-	else
-		auth_down(ctx, ch, "the hashing pool refused the job");
+	auth_hash_refused(ctx, ch, errno == EBUSY);
 	return channel_advance(b, ch, ctx, violation);
 }
 
