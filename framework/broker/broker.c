@@ -211,10 +211,14 @@ channel_close(struct broker *b, size_t i, bool violation)
 static int
 db_start(struct broker *b, struct channel *ch)
 {
+	/* A statement that waits gets its 503 before the worker's request
+	 * times out, which would cost the worker. */
+	long long max_ms = b->cfg->request_timeout > 1 ?
+	    (b->cfg->request_timeout - 1) * 1000LL : 1000;
 	char err[CATALOGUE_ERR_MAX + 256];
 
-	if (db_connect_start(&ch->db, b->secrets.database, &b->cat, err,
-	    sizeof(err)) == 0)
+	if (db_connect_start(&ch->db, b->secrets.database, &b->cat, max_ms,
+	    err, sizeof(err)) == 0)
 		return 0;
 	moat_log_error("broker: worker %ld: %s", (long)ch->worker_pid, err);
 	ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;

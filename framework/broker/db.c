@@ -121,7 +121,7 @@ connect_timeout_ms(const char *conninfo)
 
 int
 db_connect_start(struct db_conn *db, const char *conninfo,
-    const struct catalogue *cat, char *err, size_t errlen)
+    const struct catalogue *cat, long long max_ms, char *err, size_t errlen)
 {
 	bool was_ready = db->was_ready;
 
@@ -130,6 +130,8 @@ db_connect_start(struct db_conn *db, const char *conninfo,
 	err[0] = '\0';
 	db->cat = cat;
 	db->timeout_ms = connect_timeout_ms(conninfo);
+	if (max_ms > 0 && db->timeout_ms > max_ms)
+		db->timeout_ms = max_ms;
 	db->deadline_ms = clock_monotonic_ms() + db->timeout_ms;
 	db->phase = DB_CONNECTING;
 	/* Until PQconnectPoll says otherwise, wait to write (libpq-fe). */
@@ -186,8 +188,8 @@ db_connect_step(struct db_conn *db, char *err, size_t errlen)
 	if (db->pg == NULL || db->phase == DB_READY)
 		return db->pg != NULL ? 1 : -1;
 	if (clock_monotonic_ms() >= db->deadline_ms) {
-		snprintf(err, errlen, "database: no connection within %llds",
-		    db->timeout_ms / 1000);
+		snprintf(err, errlen, "database: no connection within %lld ms",
+		    db->timeout_ms);
 		db_close(db);
 		return -1;
 	}
@@ -211,7 +213,7 @@ db_connect(struct db_conn *db, const char *conninfo,
 	long long left;
 	int rc;
 
-	if (db_connect_start(db, conninfo, cat, err, errlen) != 0)
+	if (db_connect_start(db, conninfo, cat, 0, err, errlen) != 0)
 		return -1;
 	do {
 		p.fd = db_socket(db);

@@ -71,10 +71,12 @@ struct db_conn {
 
 /*
  * Start connecting; the catalogue and the broker's own statements will be
- * prepared on the new connection.  -1 with a message if it cannot start.
+ * prepared on the new connection.  It has connect_timeout (else 10 s), at
+ * most max_ms if that is not 0.  -1 with a message if it cannot start.
  */
 int	db_connect_start(struct db_conn *db, const char *conninfo,
-	    const struct catalogue *cat, char *err, size_t errlen);
+	    const struct catalogue *cat, long long max_ms, char *err,
+	    size_t errlen);
 
 /*
  * Carry a connection being made one step further: when its socket is

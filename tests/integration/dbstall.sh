@@ -94,7 +94,7 @@ it_check "the waiting statement gets 503" 503 "$code"
 it_check "once connect_timeout has passed, and not much later" yes \
 	"$([ "$ms" -ge $((CONNECT_TIMEOUT * 1000 - 200)) ] && [ "$ms" -lt $((CONNECT_TIMEOUT * 1000 + 2500)) ] &&
 		echo yes || echo "no: $ms ms")"
-it_contains "the timeout is logged" "database: no connection within ${CONNECT_TIMEOUT}s" "$(it_log_text)"
+it_contains "the timeout is logged" "database: no connection within ${CONNECT_TIMEOUT}000 ms" "$(it_log_text)"
 it_check "nothing crashed and no worker was replaced" "" \
 	"$(grep -E 'violated|exited with status|killed by signal|AddressSanitizer|runtime error' "$IT_DIR/moat.log" "$IT_DIR/app.stderr")"
 it_check "and the broker still serves" "401" \
