@@ -213,6 +213,7 @@ db_connect(struct db_conn *db, const char *conninfo,
 	long long left;
 	int rc;
 
+	memset(db, 0, sizeof(*db));	/* a new one: no history */
 	if (db_connect_start(db, conninfo, cat, 0, err, errlen) != 0)
 		return -1;
 	do {

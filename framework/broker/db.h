@@ -72,7 +72,8 @@ struct db_conn {
 /*
  * Start connecting; the catalogue and the broker's own statements will be
  * prepared on the new connection.  It has connect_timeout (else 10 s), at
- * most max_ms if that is not 0.  -1 with a message if it cannot start.
+ * most max_ms if that is not 0.  db is zeroed or was used before (whether
+ * it was ever ready is kept).  -1 with a message if it cannot start.
  */
 int	db_connect_start(struct db_conn *db, const char *conninfo,
 	    const struct catalogue *cat, long long max_ms, char *err,
@@ -86,7 +87,7 @@ int	db_connect_start(struct db_conn *db, const char *conninfo,
  */
 int	db_connect_step(struct db_conn *db, char *err, size_t errlen);
 
-/* Both of the above, waiting in poll(): for start-up only. */
+/* Both of the above, on a new db, waiting in poll(): for start-up only. */
 int	db_connect(struct db_conn *db, const char *conninfo,
 	    const struct catalogue *cat, char *err, size_t errlen);
 
