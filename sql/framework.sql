@@ -120,5 +120,54 @@ BEGIN
 END
 $$;
 
+-- One log-in or password attempt against keys (account, account from
+-- network, network; trusted as for moat_throttle_wait), with each key's
+-- free failures and cap.  Seconds to wait if a key refuses it, else 0:
+-- the attempt is allowed and already counted as a failure, before any
+-- password is hashed.  Deciding and counting under the rows' locks is
+-- what stops concurrent attempts from all passing a check that none of
+-- them has counted yet.  A success takes the count back (the account keys
+-- are cleared, moat_throttle_release for the network key).
+CREATE OR REPLACE FUNCTION moat_throttle_attempt(keys text[], trusted text,
+    frees integer[], caps integer[], window_secs integer)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	k text;
+	wait bigint;
+BEGIN
+	-- In one order, so that two attempts never deadlock.
+	FOR k IN SELECT DISTINCT unnest(keys) ORDER BY 1 LOOP
+		INSERT INTO moat_throttle (key, failures, window_start)
+		VALUES (k, 0, now()) ON CONFLICT (key) DO NOTHING;
+		PERFORM 1 FROM moat_throttle WHERE key = k FOR UPDATE;
+	END LOOP;
+	wait := moat_throttle_wait(keys, trusted);
+	IF wait > 0 THEN
+		-- Rows made just for the lock are not news.
+		DELETE FROM moat_throttle WHERE key = ANY (keys) AND failures = 0;
+		RETURN wait;
+	END IF;
+	FOR i IN 1 .. array_length(keys, 1) LOOP
+		PERFORM moat_throttle_fail(keys[i], frees[i], caps[i], window_secs);
+	END LOOP;
+	RETURN 0;
+END
+$$;
+
+-- Take back the failure an attempt counted for k (free as for
+-- moat_throttle_fail): the password was right, or was never checked.  The
+-- attempt was allowed, so k was not blocked before it; the block it set
+-- goes if the failures left are within the free ones.  Past them, the
+-- delay stays: it is at most the one the next failure would set.
+CREATE OR REPLACE FUNCTION moat_throttle_release(k text, free integer)
+RETURNS void LANGUAGE sql AS $$
+	UPDATE moat_throttle
+	   SET failures = failures - 1,
+	       blocked_until = CASE WHEN failures - 1 <= free THEN NULL
+	           ELSE blocked_until END
+	 WHERE key = k AND failures > 0;
+	DELETE FROM moat_throttle WHERE key = k AND failures = 0;
+$$;
+
 -- Old throttle rows are dropped by the broker now and then.
 CREATE INDEX IF NOT EXISTS moat_throttle_window ON moat_throttle (window_start);

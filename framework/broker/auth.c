@@ -17,7 +17,11 @@
  * Within a window of an hour, each key has some free failures; every
  * failure after those blocks the key for 1, 2, 4, ... seconds up to its
  * cap.  A blocked key refuses attempts before any password is checked, so
- * guessing is slowed to one try per cap.
+ * guessing is slowed to one try per cap.  An attempt is counted as a
+ * failure when it is allowed, before its password is hashed, in the same
+ * locked step that allows it (moat_throttle_attempt): concurrent attempts
+ * cannot all pass a check that none of them has counted yet.  A right
+ * password, or one never checked (no hashing slot), takes the count back.
  *
  * The account key (u:) is the only one an attacker on another network can
  * push up, so it is not applied on networks where the account signed in
@@ -43,9 +47,10 @@
 enum auth_step {
 	STEP_LOAD = 1,		/* session_load */
 	STEP_LOAD_END,		/* a session that failed its binding */
-	STEP_LOOKUP,		/* throttle_wait + the account */
+	STEP_LOOKUP,		/* throttle_attempt + the account */
 	STEP_VERIFY,		/* scrypt of the password given */
-	STEP_FAILED,		/* throttle_fail x 3 */
+	STEP_VERIFIED,		/* a password change takes its attempt back */
+	STEP_REFUSED,		/* no hashing slot: the attempt is taken back */
 	STEP_SESSION,		/* a new session is written */
 	STEP_REGISTER_LOOKUP,	/* is the name free? */
 	STEP_NEW_HASH,		/* scrypt of a new password */
@@ -70,6 +75,8 @@ static const struct throttle_rule {
 	{ "network", 30, 900 },
 };
 #define THROTTLE_WINDOW	3600
+
+static int	auth_busy(struct dispatch_ctx *, struct channel *);
 
 /* --- building statements --------------------------------------------- */
 
@@ -362,15 +369,20 @@ throttle_keys(struct channel *ch, const char *who)
 	snprintf(f->keys[3], sizeof(f->keys[3]), "ok:%s|%s", who, f->network);
 }
 
-/* Is an attempt allowed, and whose password is it? */
+/* Is an attempt allowed (it is then counted), and whose password is it? */
 static int
 start_lookup(struct channel *ch, enum auth_stmt account)
 {
-	struct db_call *c = call_add(ch, AS_THROTTLE_WAIT);
+	struct db_call *c = call_add(ch, AS_THROTTLE_ATTEMPT);
 	size_t i;
 
 	for (i = 0; i < 4; i++)
 		val_text(c, i, ch->auth.keys[i]);
+	for (i = 0; i < 3; i++) {
+		val_int(c, 4 + i, throttle_rules[i].free);
+		val_int(c, 7 + i, throttle_rules[i].cap);
+	}
+	val_int(c, 10, THROTTLE_WINDOW);
 	c = call_add(ch, account);
 	if (account == AS_USER_BY_NAME)
 		val_text(c, 0, ch->auth.name);
@@ -379,21 +391,18 @@ start_lookup(struct channel *ch, enum auth_stmt account)
 	return go_db(ch, STEP_LOOKUP);
 }
 
-static int
-count_failure(struct channel *ch)
+/* Take back the failure the attempt counted, for keys from..2. */
+static void
+add_release(struct channel *ch, size_t from)
 {
 	struct db_call *c;
 	size_t i;
 
-	ch->ncalls = 0;
-	for (i = 0; i < 3; i++) {
-		c = call_add(ch, AS_THROTTLE_FAIL);
+	for (i = from; i < 3; i++) {
+		c = call_add(ch, AS_THROTTLE_RELEASE);
 		val_text(c, 0, ch->auth.keys[i]);
 		val_int(c, 1, throttle_rules[i].free);
-		val_int(c, 2, throttle_rules[i].cap);
-		val_int(c, 3, THROTTLE_WINDOW);
 	}
-	return go_db(ch, STEP_FAILED);
 }
 
 static int
@@ -436,13 +445,19 @@ verify_done(struct dispatch_ctx *ctx, struct channel *ch, bool match)
 	struct auth_flow *f = &ch->auth;
 	size_t i;
 
+	/* The failure is counted already. */
 	if (!match || !f->found || f->locked)
-		return count_failure(ch);
+		return reply(ctx, ch, MOAT_AUTH_DENIED, 0, COOKIE_KEEP);
 	ch->ncalls = 0;
-	if (f->op == PROTO_OP_PASSWORD_CHANGE)
-		return go_hash(ch, STEP_NEW_HASH);
+	if (f->op == PROTO_OP_PASSWORD_CHANGE) {
+		add_release(ch, 0);
+		return go_db(ch, STEP_VERIFIED);
+	}
+	/* As before attempts were counted first: the account keys start
+	 * afresh, the network's count is as if this one never came. */
 	for (i = 0; i < 2; i++)
 		val_text(call_add(ch, AS_THROTTLE_CLEAR), 0, f->keys[i]);
+	add_release(ch, 2);
 	val_text(call_add(ch, AS_THROTTLE_TRUST), 0, f->keys[3]);
 	call_add(ch, AS_THROTTLE_PURGE);
 	return start_session(ctx, ch, f->user_id);
@@ -555,8 +570,11 @@ auth_db_done(struct dispatch_ctx *ctx, struct channel *ch,
 		return reply(ctx, ch, MOAT_AUTH_OK, 0, COOKIE_CLEAR);
 	case STEP_LOOKUP:
 		return lookup_done(ctx, ch, &r);
-	case STEP_FAILED:
-		return reply(ctx, ch, MOAT_AUTH_DENIED, 0, COOKIE_KEEP);
+	case STEP_VERIFIED:
+		return go_hash(ch, STEP_NEW_HASH);
+	case STEP_REFUSED:
+		return ch->auth.refused_busy ? auth_busy(ctx, ch) :
+		    auth_down(ctx, ch, "the hashing pool refused the job");
 	case STEP_SESSION:
 		return session_written(ctx, ch);
 	case STEP_REGISTER_LOOKUP:
@@ -612,12 +630,25 @@ auth_hash_job(const struct channel *ch, bool *verify, const char **password,
 	*stored = *verify && f->found ? f->stored : NULL;
 }
 
-int
+static int
 auth_busy(struct dispatch_ctx *ctx, struct channel *ch)
 {
 	moat_log_warn("broker: worker %ld: every password hashing slot is "
 	    "busy", (long)ch->worker_pid);
 	return reply(ctx, ch, MOAT_AUTH_BUSY, 1, COOKIE_KEEP);
+}
+
+int
+auth_hash_refused(struct dispatch_ctx *ctx, struct channel *ch, bool busy)
+{
+	if (ch->auth.step != STEP_VERIFY)
+		return busy ? auth_busy(ctx, ch) : auth_down(ctx, ch,
+		    "the hashing pool refused the job");
+	/* No password was checked: its attempt must not count. */
+	ch->auth.refused_busy = busy;
+	ch->ncalls = 0;
+	add_release(ch, 0);
+	return go_db(ch, STEP_REFUSED);
 }
 
 void

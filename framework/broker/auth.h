@@ -59,6 +59,7 @@ struct auth_flow {
 	bool		 admin;
 	bool		 locked;
 	bool		 found;
+	bool		 refused_busy;	/* STEP_REFUSED: busy, not down */
 	char		 stored[AUTH_PHC_MAX];	/* its password hash */
 	char		 new_hash[AUTH_PHC_MAX];
 	int64_t		 target;	/* ACCOUNT_LOCK */
@@ -119,8 +120,13 @@ void	auth_hash_job(const struct channel *ch, bool *verify,
 int	auth_down(struct dispatch_ctx *ctx, struct channel *ch,
 	    const char *why);
 
-/* The pool is full: answer MOAT_AUTH_BUSY. */
-int	auth_busy(struct dispatch_ctx *ctx, struct channel *ch);
+/*
+ * The hashing pool refused the job (busy: every slot taken): answer
+ * MOAT_AUTH_BUSY, or MOAT_AUTH_DOWN; a password check first takes back
+ * the attempt it counted, so it may leave the channel in CH_DB.
+ */
+int	auth_hash_refused(struct dispatch_ctx *ctx, struct channel *ch,
+	    bool busy);
 
 /* Token helpers (auth_token.c). */
 

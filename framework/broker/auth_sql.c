@@ -55,12 +55,14 @@ static const struct auth_sql_def defs[AS_COUNT] = {
 	    "password_changed_at = now() WHERE id = $1" },
 	[AS_USER_LOCK] = { "moat.user_lock", "ib",
 	    "UPDATE moat_users SET locked = $2 WHERE id = $1 RETURNING id" },
-	[AS_THROTTLE_WAIT] = { "moat.throttle_wait", "tttt",
-	    "SELECT moat_throttle_wait(ARRAY[$1, $2, $3]::text[], $4)" },
+	[AS_THROTTLE_ATTEMPT] = { "moat.throttle_attempt", "ttttiiiiiii",
+	    "SELECT moat_throttle_attempt(ARRAY[$1, $2, $3]::text[], $4, "
+	    "ARRAY[$5, $6, $7]::int4[], ARRAY[$8, $9, $10]::int4[], "
+	    "$11::int4)" },
 	[AS_THROTTLE_TRUST] = { "moat.throttle_trust", "t",
 	    "SELECT moat_throttle_trust($1)" },
-	[AS_THROTTLE_FAIL] = { "moat.throttle_fail", "tiii",
-	    "SELECT moat_throttle_fail($1, $2::int4, $3::int4, $4::int4)" },
+	[AS_THROTTLE_RELEASE] = { "moat.throttle_release", "ti",
+	    "SELECT moat_throttle_release($1, $2::int4)" },
 	[AS_THROTTLE_CLEAR] = { "moat.throttle_clear", "t",
 	    "DELETE FROM moat_throttle WHERE key = $1" },
 	[AS_THROTTLE_PURGE] = { "moat.throttle_purge", "",

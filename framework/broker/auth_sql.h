@@ -24,9 +24,10 @@ enum auth_stmt {
 	AS_USER_INSERT,		/* name, hash -> id (no row: taken) */
 	AS_USER_SET_PASSWORD,	/* id, hash */
 	AS_USER_LOCK,		/* id, locked -> id */
-	AS_THROTTLE_WAIT,	/* key, key, key, trusted -> seconds */
+	AS_THROTTLE_ATTEMPT,	/* key x 3, trusted, free x 3, cap x 3,
+				 * window -> seconds (0: counted) */
 	AS_THROTTLE_TRUST,	/* trusted: the account used this network */
-	AS_THROTTLE_FAIL,	/* key, free, cap, window */
+	AS_THROTTLE_RELEASE,	/* key, free: take the attempt back */
 	AS_THROTTLE_CLEAR,	/* key */
 	AS_THROTTLE_PURGE,
 	AS_COUNT

@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,11 +204,31 @@ channel_close(struct broker *b, size_t i, bool violation)
 	b->ch[i] = b->ch[--b->nch];
 }
 
+/*
+ * Start connecting ch to the database; the loop carries it on.  A start
+ * that fails is tried again a second later, by the next statement.
+ */
+static int
+db_start(struct broker *b, struct channel *ch)
+{
+	/* A statement that waits gets its 503 before the worker's request
+	 * times out, which would cost the worker. */
+	long long max_ms = b->cfg->request_timeout > 1 ?
+	    (b->cfg->request_timeout - 1) * 1000LL : 1000;
+	char err[CATALOGUE_ERR_MAX + 256];
+
+	if (db_connect_start(&ch->db, b->secrets.database, &b->cat, max_ms,
+	    err, sizeof(err)) == 0)
+		return 0;
+	moat_log_error("broker: worker %ld: %s", (long)ch->worker_pid, err);
+	ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
+	return -1;
+}
+
 /* The supervisor hands over a new worker's channel: connect it. */
 static void
 channel_add(struct broker *b, int fd, pid_t pid)
 {
-	char err[CATALOGUE_ERR_MAX + 256];
 	struct channel *ch;
 
 	if (b->nch == BROKER_MAX_CHANNELS ||
@@ -226,12 +247,9 @@ channel_add(struct broker *b, int fd, pid_t pid)
 	ch->worker_pid = pid;
 	ch->state = CH_NEW;
 	/* Without the database the channel still serves pages that need
-	 * none; statements fail until db_ready() reconnects. */
-	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
-	    sizeof(err)) != 0) {
-		moat_log_error("broker: worker %ld: %s", (long)pid, err);
-		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
-	}
+	 * none; statements wait for the connection, or fail until
+	 * db_ready() reconnects. */
+	db_start(b, ch);
 	b->ch[b->nch++] = ch;
 	moat_log_debug("broker: worker %ld: channel %d added", (long)pid, fd);
 }
@@ -353,6 +371,16 @@ db_finished(struct broker *b, struct channel *ch, bool *violation)
 	return 0;
 }
 
+/* What ch was to run fails with sqlstate; the channel goes on. */
+static int
+db_fail(struct broker *b, struct channel *ch, const char *sqlstate,
+    bool *violation)
+{
+	ch->db.failed = true;
+	memcpy(ch->db.sqlstate, sqlstate, sizeof(ch->db.sqlstate));
+	return db_finished(b, ch, violation);
+}
+
 /*
  * The database went away (restart, failover): what was running fails with
  * SQLSTATE 08006, which workers report as MOAT_DB_DOWN, and the channel
@@ -368,9 +396,7 @@ db_lost(struct broker *b, struct channel *ch, bool *violation)
 		db_close(&ch->db);
 		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
 	}
-	ch->db.failed = true;
-	memcpy(ch->db.sqlstate, "08006", 6);
-	return db_finished(b, ch, violation);
+	return db_fail(b, ch, "08006", violation);
 }
 
 /*
@@ -385,29 +411,54 @@ db_unsealable(struct broker *b, struct channel *ch, bool *violation)
 	    "sealed; statement refused", (long)ch->worker_pid);
 	db_close(&ch->db);
 	ch->db_retry_ms = 0;
-	ch->db.failed = true;
-	memcpy(ch->db.sqlstate, "22000", 6);
-	return db_finished(b, ch, violation);
+	return db_fail(b, ch, "22000", violation);
 }
 
+enum db_avail {
+	DB_UP,
+	DB_WAIT,	/* being connected: the statements wait */
+	DB_DOWN,
+};
+
 /* Reconnect a channel whose database went away, at most once a second. */
-static bool
+static enum db_avail
 db_ready(struct broker *b, struct channel *ch)
 {
-	char err[CATALOGUE_ERR_MAX + 256];
-
-	if (ch->db.pg != NULL)
-		return true;
+	if (db_is_ready(&ch->db))
+		return DB_UP;
+	if (db_connecting(&ch->db))
+		return DB_WAIT;
 	if (clock_monotonic_ms() < ch->db_retry_ms)
-		return false;
-	if (db_connect(&ch->db, b->secrets.database, &b->cat, err,
-	    sizeof(err)) != 0) {
-		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
-		return false;
-	}
-	moat_log_info("broker: worker %ld: database connection back",
-	    (long)ch->worker_pid);
-	return true;
+		return DB_DOWN;
+	return db_start(b, ch) == 0 ? DB_WAIT : DB_DOWN;
+}
+
+/*
+ * A statement's bytes values point into the frame buffer, which the next
+ * frame from any worker overwrites: statements that wait for their
+ * connection keep a copy next to their text values.  -1 if it does not
+ * fit (it always does: both come from one frame).
+ */
+static int
+calls_keep(struct broker *b, struct channel *ch)
+{
+	uintptr_t lo = (uintptr_t)b->frame, hi = lo + sizeof(b->frame);
+	size_t i, j;
+
+	for (i = 0; i < ch->ncalls; i++)
+		for (j = 0; j < ch->calls[i].stmt->nparams; j++) {
+			struct db_value *v = &ch->calls[i].values[j];
+			uintptr_t p = (uintptr_t)v->p;
+
+			if (v->is_null || p < lo || p >= hi)
+				continue;
+			if (v->len > sizeof(ch->text) - ch->text_used)
+				return -1;
+			memcpy(ch->text + ch->text_used, v->p, v->len);
+			v->p = ch->text + ch->text_used;
+			ch->text_used += v->len;
+		}
+	return 0;
 }
 
 /*
@@ -427,13 +478,49 @@ db_idle_input(struct channel *ch)
 	ch->db_retry_ms = 0;
 }
 
+/* Send what ch is to run on its connection, which is ready. */
+static int
+db_run(struct broker *b, struct channel *ch, bool *violation)
+{
+	int rc = db_send(&ch->db, ch->calls, ch->ncalls);
+
+	if (rc == DB_SEAL_FAILED)
+		return db_unsealable(b, ch, violation);
+	return rc != 0 ? db_lost(b, ch, violation) : 0;
+}
+
+/*
+ * A connection being made moved on, or ran out of time.  Statements that
+ * waited for it run now, or fail as for a lost connection.  Returns false
+ * if the channel must be closed (*violation: its fault).
+ */
+static bool
+channel_db_connect(struct broker *b, struct channel *ch, bool *violation)
+{
+	char err[CATALOGUE_ERR_MAX + 256];
+	bool again = ch->db.was_ready;
+	int rc;
+
+	if ((rc = db_connect_step(&ch->db, err, sizeof(err))) == 0)
+		return true;
+	if (rc < 0) {
+		moat_log_error("broker: worker %ld: %s", (long)ch->worker_pid,
+		    err);
+		ch->db_retry_ms = clock_monotonic_ms() + DB_RETRY_MS;
+		return ch->state != CH_DB || db_lost(b, ch, violation) == 0;
+	}
+	if (again)
+		moat_log_info("broker: worker %ld: database connection back",
+		    (long)ch->worker_pid);
+	return ch->state != CH_DB || db_run(b, ch, violation) == 0;
+}
+
 /* Returns false if the channel must be closed (*violation: its fault). */
 static bool
 channel_db_ready(struct broker *b, struct channel *ch, bool *violation)
 {
 	int rc;
 
-	*violation = false;
 	if (ch->state != CH_DB) {
 		db_idle_input(ch);
 		return true;
@@ -491,10 +578,7 @@ hash_submit(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	if (hashpool_submit(b->pool, &job) == 0)
 		return 0;
 	ctx->has_reply = false;
-	if (errno == EBUSY)
-		auth_busy(ctx, ch);
-	else
-		auth_down(ctx, ch, "the hashing pool refused the job");
+	auth_hash_refused(ctx, ch, errno == EBUSY);
 	return channel_advance(b, ch, ctx, violation);
 }
 
@@ -521,11 +605,17 @@ channel_advance(struct broker *b, struct channel *ch, struct dispatch_ctx *ctx,
 	if (ch->file_op == FILE_OP_STORE && (rc = store_content(b, ch)) != 0)
 		return rc > 0 ? 0 : -1;
 	proto_writer_begin(&ch->rows, PROTO_OP_R_ROWS, ch->db_seq);
-	if (!db_ready(b, ch))
-		return db_lost(b, ch, violation);
-	if ((rc = db_send(&ch->db, ch->calls, ch->ncalls)) == DB_SEAL_FAILED)
-		return db_unsealable(b, ch, violation);
-	return rc != 0 ? db_lost(b, ch, violation) : 0;
+	switch (db_ready(b, ch)) {
+	case DB_UP:
+		return db_run(b, ch, violation);
+	case DB_WAIT:
+		/* channel_db_connect() runs them, or fails them in time. */
+		return calls_keep(b, ch) == 0 ? 0 : db_fail(b, ch, "54000",
+		    violation);
+	case DB_DOWN:
+		break;
+	}
+	return db_lost(b, ch, violation);
 }
 
 static int
@@ -601,6 +691,37 @@ hash_results(struct broker *b)
 	}
 }
 
+/* The loop's turn for a channel's database socket. */
+static bool
+channel_db_event(struct broker *b, struct channel *ch, short revents,
+    bool *violation)
+{
+	*violation = false;
+	if (db_connecting(&ch->db)) {
+		if (revents == 0 &&
+		    clock_monotonic_ms() < db_deadline_ms(&ch->db))
+			return true;
+		return channel_db_connect(b, ch, violation);
+	}
+	return revents == 0 || channel_db_ready(b, ch, violation);
+}
+
+/* Until the first connection being made times out; -1: no limit. */
+static int
+loop_timeout(const struct broker *b)
+{
+	long long now = clock_monotonic_ms(), first = 0, d;
+	size_t i;
+
+	for (i = 0; i < b->nch; i++)
+		if ((d = db_deadline_ms(&b->ch[i]->db)) != 0 &&
+		    (first == 0 || d < first))
+			first = d;
+	if (first == 0)
+		return -1;
+	return first > now ? (int)(first - now) : 0;
+}
+
 static void
 broker_loop(struct broker *b)
 {
@@ -618,13 +739,12 @@ broker_loop(struct broker *b)
 			/* Idle connections too: a server that goes away is
 			 * noticed now, not by the next request. */
 			pfd[n].fd = db_socket(&b->ch[i]->db);
-			pfd[n++].events = POLLIN |
-			    (b->ch[i]->db.want_write ? POLLOUT : 0);
+			pfd[n++].events = db_events(&b->ch[i]->db);
 		}
 		pool = n;
 		pfd[n].fd = hashpool_fd(b->pool);
 		pfd[n++].events = POLLIN;
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, loop_timeout(b)) < 0) {
 			if (errno == EINTR)
 				continue;
 			moat_log_error("broker: poll: %s", strerror(errno));
@@ -634,8 +754,8 @@ broker_loop(struct broker *b)
 		for (i = b->nch; i-- > 0;) {
 			struct channel *ch = b->ch[i];
 
-			if (pfd[1 + 2 * i + 1].revents != 0 &&
-			    !channel_db_ready(b, ch, &violation)) {
+			if (!channel_db_event(b, ch, pfd[1 + 2 * i + 1].revents,
+			    &violation)) {
 				channel_close(b, i, violation);
 				continue;
 			}

@@ -7,7 +7,9 @@
  * catalogue declares.  Sensitive values are sealed on the way in and
  * opened on the way out (seal.h), so PostgreSQL never sees them.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,52 +21,187 @@
 #include "broker/auth_sql.h"
 #include "broker/db.h"
 #include "broker/seal.h"
+#include "core/clock.h"
+
+/* Without connect_timeout in the conninfo: long enough for a server far
+ * away, short enough that a worker's request gets its 503 in time. */
+#define DB_CONNECT_TIMEOUT_S	10
+
+/* Statement i of what a new connection prepares: the app's, then ours. */
+static const struct stmt *
+prepare_stmt(const struct db_conn *db, size_t i)
+{
+	const struct catalogue *auth = auth_sql_catalogue();
+
+	if (i < db->cat->count)
+		return &db->cat->stmts[i];
+	i -= db->cat->count;
+	return i < auth->count ? &auth->stmts[i] : NULL;
+}
 
 /*
  * Prepare every statement in one round trip (pipeline mode), so that a
  * new worker's channel costs the broker's loop one exchange with the
- * server, not one per statement.
+ * server, not one per statement; the results are read as they come.
  */
 static int
-prepare_all(struct db_conn *db, const struct catalogue *cat, char *err,
-    size_t errlen)
+prepare_send(struct db_conn *db)
 {
-	PGresult *res;
-	size_t i, done = 0;
-	int rc = 0;
+	const struct stmt *s;
+	size_t i;
+	int rc;
 
 	if (PQenterPipelineMode(db->pg) != 1)
 		return -1;
-	for (i = 0; i < cat->count; i++)
-		if (PQsendPrepare(db->pg, cat->stmts[i].name, cat->stmts[i].sql,
-		    (int)cat->stmts[i].nparams, NULL) != 1)
+	for (i = 0; (s = prepare_stmt(db, i)) != NULL; i++)
+		if (PQsendPrepare(db->pg, s->name, s->sql, (int)s->nparams,
+		    NULL) != 1)
 			return -1;
-	if (PQpipelineSync(db->pg) != 1)
+	if (PQpipelineSync(db->pg) != 1 || (rc = PQflush(db->pg)) < 0)
 		return -1;
-	/* One result per statement (each followed by NULL), then the sync. */
-	for (;;) {
-		if ((res = PQgetResult(db->pg)) == NULL) {
-			if (PQstatus(db->pg) == CONNECTION_BAD)
-				return -1;
+	db->want_write = rc == 1;
+	db->prepared = 0;
+	return 0;
+}
+
+/*
+ * The results of prepare_send() that are in; 1 once the sync is, -1 then
+ * if a statement failed (the first failure is in db->prep_err).
+ */
+static int
+prepare_collect(struct db_conn *db)
+{
+	const struct stmt *s;
+	PGresult *res;
+
+	while (!PQisBusy(db->pg)) {
+		/* NULL ends one statement's results. */
+		if ((res = PQgetResult(db->pg)) == NULL)
 			continue;
-		}
 		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
 			PQclear(res);
-			break;
+			if (db->prep_err[0] != '\0' ||
+			    PQexitPipelineMode(db->pg) != 1)
+				return -1;
+			return 1;
 		}
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0 &&
-		    done < cat->count) {
-			snprintf(err, errlen, "statement %s (catalogue line "
-			    "%u): %s", cat->stmts[done].name,
-			    cat->stmts[done].line,
+		s = prepare_stmt(db, db->prepared++);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    db->prep_err[0] == '\0' && s != NULL)
+			snprintf(db->prep_err, sizeof(db->prep_err), "statement %s (catalogue line "
+			    "%u): %s", s->name, s->line,
 			    PQresultErrorMessage(res));
-			rc = -1;
-		}
 		PQclear(res);
-		done++;
 	}
-	if (PQexitPipelineMode(db->pg) != 1 && rc == 0)
-		rc = -1;
+	return 0;
+}
+
+/* connect_timeout from the conninfo, else the default; milliseconds. */
+static long long
+connect_timeout_ms(const char *conninfo)
+{
+	PQconninfoOption *opts, *o;
+	long secs = DB_CONNECT_TIMEOUT_S;
+	char *end;
+
+	if ((opts = PQconninfoParse(conninfo, NULL)) == NULL)
+		return secs * 1000;
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    o->val != NULL) {
+			long v = strtol(o->val, &end, 10);
+
+			/* 0 is "forever" to libpq: never for the broker. */
+			if (*end == '\0' && v > 0 && v <= 3600)
+				secs = v;
+		}
+	PQconninfoFree(opts);
+	return secs * 1000;
+}
+
+int
+db_connect_start(struct db_conn *db, const char *conninfo,
+    const struct catalogue *cat, long long max_ms, char *err, size_t errlen)
+{
+	bool was_ready = db->was_ready;
+
+	memset(db, 0, sizeof(*db));
+	db->was_ready = was_ready;
+	err[0] = '\0';
+	db->cat = cat;
+	db->timeout_ms = connect_timeout_ms(conninfo);
+	if (max_ms > 0 && db->timeout_ms > max_ms)
+		db->timeout_ms = max_ms;
+	db->deadline_ms = clock_monotonic_ms() + db->timeout_ms;
+	db->phase = DB_CONNECTING;
+	/* Until PQconnectPoll says otherwise, wait to write (libpq-fe). */
+	db->poll = PGRES_POLLING_WRITING;
+	db->pg = PQconnectStart(conninfo);
+	if (db->pg == NULL || PQstatus(db->pg) == CONNECTION_BAD ||
+	    PQsetnonblocking(db->pg, 1) != 0) {
+		snprintf(err, errlen, "database: %s", db->pg != NULL ?
+		    PQerrorMessage(db->pg) : "out of memory");
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* One step of PQconnectPoll; once connected, the prepares go out. */
+static int
+connect_step(struct db_conn *db)
+{
+	db->poll = PQconnectPoll(db->pg);
+	if (db->poll == PGRES_POLLING_FAILED)
+		return -1;
+	if (db->poll != PGRES_POLLING_OK)
+		return 0;
+	db->phase = DB_PREPARING;
+	return prepare_send(db);
+}
+
+static int
+prepare_step(struct db_conn *db)
+{
+	int rc;
+
+	if (db->want_write) {
+		if ((rc = PQflush(db->pg)) < 0)
+			return -1;
+		db->want_write = rc == 1;
+	}
+	if (PQconsumeInput(db->pg) != 1)
+		return -1;
+	if ((rc = prepare_collect(db)) == 1) {
+		db->phase = DB_READY;
+		db->was_ready = true;
+	}
+	return rc;
+}
+
+int
+db_connect_step(struct db_conn *db, char *err, size_t errlen)
+{
+	int rc;
+
+	err[0] = '\0';
+	if (db->pg == NULL || db->phase == DB_READY)
+		return db->pg != NULL ? 1 : -1;
+	if (clock_monotonic_ms() >= db->deadline_ms) {
+		snprintf(err, errlen, "database: no connection within %lld ms",
+		    db->timeout_ms);
+		db_close(db);
+		return -1;
+	}
+	rc = db->phase == DB_CONNECTING ? connect_step(db) : prepare_step(db);
+	if (rc < 0) {
+		if (db->prep_err[0] != '\0')
+			snprintf(err, errlen, "%s", db->prep_err);
+		else
+			snprintf(err, errlen, "database: %s",
+			    PQerrorMessage(db->pg));
+		db_close(db);
+	}
 	return rc;
 }
 
@@ -72,29 +209,52 @@ int
 db_connect(struct db_conn *db, const char *conninfo,
     const struct catalogue *cat, char *err, size_t errlen)
 {
-	memset(db, 0, sizeof(*db));
-	err[0] = '\0';
-	db->pg = PQconnectdb(conninfo);
-	if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK) {
-		snprintf(err, errlen, "database: %s", db->pg != NULL ?
-		    PQerrorMessage(db->pg) : "out of memory");
-		db_close(db);
+	struct pollfd p;
+	long long left;
+	int rc;
+
+	memset(db, 0, sizeof(*db));	/* a new one: no history */
+	if (db_connect_start(db, conninfo, cat, 0, err, errlen) != 0)
 		return -1;
-	}
-	if (prepare_all(db, cat, err, errlen) != 0 ||
-	    prepare_all(db, auth_sql_catalogue(), err, errlen) != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "database: %s",
-			    PQerrorMessage(db->pg));
-		db_close(db);
-		return -1;
-	}
-	if (PQsetnonblocking(db->pg, 1) != 0) {
-		snprintf(err, errlen, "database: cannot go non-blocking");
-		db_close(db);
-		return -1;
-	}
-	return 0;
+	do {
+		p.fd = db_socket(db);
+		p.events = db_events(db);
+		left = db->deadline_ms - clock_monotonic_ms();
+		if (poll(&p, 1, left > 0 ? (int)left : 0) < 0 &&
+		    errno != EINTR) {
+			snprintf(err, errlen, "database: poll: %s",
+			    strerror(errno));
+			db_close(db);
+			return -1;
+		}
+	} while ((rc = db_connect_step(db, err, errlen)) == 0);
+	return rc == 1 ? 0 : -1;
+}
+
+bool
+db_is_ready(const struct db_conn *db)
+{
+	return db->pg != NULL && db->phase == DB_READY;
+}
+
+bool
+db_connecting(const struct db_conn *db)
+{
+	return db->pg != NULL && db->phase != DB_READY;
+}
+
+short
+db_events(const struct db_conn *db)
+{
+	if (db->pg != NULL && db->phase == DB_CONNECTING)
+		return db->poll == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+	return POLLIN | (db->want_write ? POLLOUT : 0);
+}
+
+long long
+db_deadline_ms(const struct db_conn *db)
+{
+	return db_connecting(db) ? db->deadline_ms : 0;
 }
 
 void
@@ -104,6 +264,7 @@ db_close(struct db_conn *db)
 		PQfinish(db->pg);
 	db->pg = NULL;
 	db->pending = 0;
+	db->want_write = false;
 }
 
 int

@@ -2,9 +2,13 @@
  * db.h - one asynchronous PostgreSQL connection per worker channel.
  *
  * The broker serves every worker from one event loop, so nothing here
- * blocks once the connection is up: statements are sent with libpq's
+ * blocks: the connection is made with PQconnectStart/PQconnectPoll and the
+ * catalogue prepared in one pipeline, both driven by the loop's poll() and
+ * bounded by connect_timeout (else 10 s); statements are sent with libpq's
  * asynchronous calls (a batch in pipeline mode, one round trip for N
  * statements), and results are collected as the socket becomes readable.
+ * (A host name in the conninfo is looked up synchronously by libpq: give
+ * hostaddr, or a name the resolver answers at once, such as localhost.)
  */
 #ifndef MOAT_DB_H
 #define MOAT_DB_H
@@ -36,8 +40,22 @@ struct db_call {
 	struct db_value		 values[CATALOGUE_MAX_PARAMS];
 };
 
+enum db_phase {
+	DB_CONNECTING,		/* PQconnectPoll */
+	DB_PREPARING,		/* the catalogue's prepares are out */
+	DB_READY,
+};
+
 struct db_conn {
 	PGconn			*pg;
+	enum db_phase		 phase;
+	PostgresPollingStatusType poll;		/* what connecting waits for */
+	long long		 timeout_ms;
+	long long		 deadline_ms;	/* not ready by then: give up */
+	const struct catalogue	*cat;		/* being prepared */
+	size_t			 prepared;	/* prepare results seen */
+	char			 prep_err[512];	/* the first that failed */
+	bool			 was_ready;	/* this channel had a connection */
 	size_t			 pending;	/* results still to collect */
 	bool			 pipeline;
 	bool			 want_write;	/* output not yet flushed */
@@ -53,12 +71,33 @@ struct db_conn {
 };
 
 /*
- * Connect (blocking: done at start-up or when a worker is created, not
- * while serving) and prepare every statement of the catalogue.  -1 with a
- * message naming the statement that failed.
+ * Start connecting; the catalogue and the broker's own statements will be
+ * prepared on the new connection.  It has connect_timeout (else 10 s), at
+ * most max_ms if that is not 0.  db is zeroed or was used before (whether
+ * it was ever ready is kept).  -1 with a message if it cannot start.
  */
+int	db_connect_start(struct db_conn *db, const char *conninfo,
+	    const struct catalogue *cat, long long max_ms, char *err,
+	    size_t errlen);
+
+/*
+ * Carry a connection being made one step further: when its socket is
+ * ready for db_events(), or at db_deadline_ms().  1 once it is ready for
+ * statements, 0 while it is not, -1 (closed) with a message naming the
+ * statement that failed to prepare, the server's error, or the timeout.
+ */
+int	db_connect_step(struct db_conn *db, char *err, size_t errlen);
+
+/* Both of the above, on a new db, waiting in poll(): for start-up only. */
 int	db_connect(struct db_conn *db, const char *conninfo,
 	    const struct catalogue *cat, char *err, size_t errlen);
+
+bool	db_is_ready(const struct db_conn *db);
+bool	db_connecting(const struct db_conn *db);
+/* The poll() events to wait for on db_socket(). */
+short	db_events(const struct db_conn *db);
+/* When a connection being made gives up (monotonic ms); 0: none. */
+long long db_deadline_ms(const struct db_conn *db);
 
 void	db_close(struct db_conn *db);
 

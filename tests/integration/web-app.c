@@ -109,6 +109,19 @@ db_me(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, id);
 }
 
+/* A statement anyone may run, without a session: dbstall.sh's. */
+static int
+db_ping(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_rows *rows;
+	const char *one;
+
+	if (moat_db_run(req, "ping", NULL, 0, &rows) != MOAT_DB_OK ||
+	    (one = moat_rows_text(rows, 0, 0)) == NULL)
+		return -1;
+	return moat_response_text(res, 200, one);
+}
+
 /* Commit a write, then take long to answer: restart.sh kills us here. */
 static int
 mark_then_wait(const struct moat_request *req, struct moat_response *res)
@@ -191,6 +204,7 @@ static const struct moat_route routes[] = {
 	    .handler = do_lock },
 	{ .method = "GET", .pattern = "/me", .handler = me },
 	{ .method = "GET", .pattern = "/db/me", .handler = db_me },
+	{ .method = "GET", .pattern = "/db/ping", .handler = db_ping },
 	{ .method = "POST", .pattern = "/mark-then-wait",
 	    .handler = mark_then_wait },
 	{ .method = "POST", .pattern = "/act", .handler = act },

@@ -198,6 +198,17 @@ it_check "an admin unlocks it" 200 "$(post "/admin/unlock/$BOB_ID" '')"
 fresh
 it_check "the unlocked account signs in" 200 "$(post /login "username=bob&password=$pw128")"
 
+# The broker's role changes what its statements change (the flows above:
+# password, lock) and nothing else: stolen broker credentials make no admin.
+as_broker() { psql -X -q -tA -d "$DB" -c "SET ROLE $ROLE" -c "$1" 2>&1; }
+it_contains "the broker's role cannot make an admin" "permission denied" \
+	"$(as_broker "UPDATE moat_users SET is_admin = true WHERE id = $BOB_ID")"
+it_contains "nor create one" "permission denied" \
+	"$(as_broker "INSERT INTO moat_users (username, password_hash, is_admin) VALUES ('eve', 'x', true)")"
+it_contains "nor delete an account" "permission denied" "$(as_broker "DELETE FROM moat_users WHERE id = $BOB_ID")"
+it_check "but it may lock or unlock one" f "$(as_broker "UPDATE moat_users SET locked = false WHERE id = $BOB_ID RETURNING locked")"
+it_check "bob is still no admin" f "$(psql_it -c "SELECT is_admin FROM moat_users WHERE id = $BOB_ID")"
+
 # --- throttling ----------------------------------------------------------------------------------
 fresh
 post /register 'username=carol&password=carols+password' >/dev/null
@@ -250,6 +261,8 @@ codes=$(cat "$IT_DIR"/busy.* | sort | tr '\n' ' ')
 it_contains "concurrent hashes past the cap get 503" "503" "$codes"
 it_contains "the one with a slot is answered" "401" "$codes"
 it_contains "the cap is logged" "every password hashing slot is busy" "$(it_log_text)"
+it_check "a log-in refused for want of a hashing slot counts no failure" 1 \
+	"$(psql_it -c "SELECT coalesce(sum(failures), 0) FROM moat_throttle WHERE key LIKE 'n:127.0.5_.0/24'")"
 
 # --- templates -------------------------------------------------------------------------
 fresh
@@ -310,5 +323,42 @@ for secret in "correct horse battery" "correct+horse+battery" "brand new passwor
 	case "$logs" in *"$secret"*) leaks=$((leaks + 1)); it_log "in a log: $secret" ;; esac
 done
 it_check "no password or token appears in the log" 0 "$leaks"
+
+# --- concurrent log-in attempts --------------------------------------------------------------
+# Each attempt is counted before its password is hashed, under the
+# throttle rows' lock, so a burst gets no more checks than one attempt
+# at a time would.  That needs hashes in parallel: more workers, a queue.
+it_stop_app
+sed -i -e 's/^workers = .*/workers = 8/' -e 's/^hash_workers = .*/hash_workers = 2/' \
+	-e 's/^hash_queue = .*/hash_queue = 32/' "$IT_DIR/moat.conf"
+it_start_app || exit 1
+for i in $(seq 1 50); do
+	[ "$(it_status /plain)" = 200 ] && break
+	sleep 0.1
+done
+fresh
+post /register 'username=frank&password=franks+password' >/dev/null
+# A block of frank's from 127.0.61.0/24 has just lapsed, after 12
+# failures: the policy allows one more check there, then 128 s of wait.
+psql_it -c "INSERT INTO moat_throttle VALUES ('un:frank|127.0.61.0/24', 12, now(), now() - interval '1 second')"
+rm -f "$IT_DIR"/burst.*
+pids=""
+for n in $(seq 1 20); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 --interface 127.0.61.1 \
+		--data 'username=frank&password=not+franks+password' "$IT_BASE/login" > "$IT_DIR/burst.$n" &
+	pids="$pids $!"
+done
+wait $pids
+codes=$(cat "$IT_DIR"/burst.* | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+it_check "20 concurrent wrong passwords after a block: one is checked, 19 wait" "401:1 429:19 " "$codes"
+it_check "only the checked one counts against the network" 1 \
+	"$(psql_it -c "SELECT failures FROM moat_throttle WHERE key = 'n:127.0.61.0/24'")"
+it_check "then the right password waits there too" 429 \
+	"$(req POST /login --interface 127.0.61.1 --data 'username=frank&password=franks+password')"
+net_before=$(psql_it -c "SELECT failures FROM moat_throttle WHERE key = 'n:127.0.0.0/24'")
+it_check "and signs in at once from the network the account uses" 200 \
+	"$(req POST /login --data 'username=frank&password=franks+password')"
+it_check "a success clears the account's count and leaves the network's as it was" "0|$net_before" \
+	"$(psql_it -c "SELECT (SELECT count(*) FROM moat_throttle WHERE key IN ('u:frank', 'un:frank|127.0.0.0/24')) || '|' || (SELECT failures FROM moat_throttle WHERE key = 'n:127.0.0.0/24')")"
 
 it_finish
