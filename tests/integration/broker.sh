@@ -195,6 +195,14 @@ if [ "$(id -u)" = 0 ]; then
 	broker=$(sed -n 's/.* broker\[\([0-9]*\)\] info: broker: .* statements prepared.*/\1/p' "$IT_DIR/moat.log" | head -1)
 	it_contains "the broker runs under a seccomp filter" "$(printf 'Seccomp:\t2')" "$(cat "/proc/$broker/status")"
 	it_contains "the broker has no_new_privs" "$(printf 'NoNewPrivs:\t1')" "$(cat "/proc/$broker/status")"
+	# Under a cap (broker-landlock*.sh) the broker must say it obeyed it.
+	if [ -n "${MOAT_TEST_LANDLOCK_ABI:-}" ]; then
+		kernel=$(log | sed -n 's/.*broker sandbox: .*(kernel \([0-9]*\), .*/\1/p' | head -n 1)
+		want=$((kernel < MOAT_TEST_LANDLOCK_ABI ? kernel : MOAT_TEST_LANDLOCK_ABI))
+		if [ "$want" = 0 ]; then want="no Landlock (kernel $kernel, landlock_max_abi"
+		else want="Landlock ABI $want in force (kernel $kernel, landlock_max_abi"; fi
+		it_contains "the broker obeys landlock_max_abi" "broker sandbox: $want" "$(log)"
+	fi
 	old=$(pgrep -P "$IT_APP_PID" | grep -vx "$broker" | sort | tr '\n' ' ')
 	for w in $old; do kill -KILL "$w"; done
 	for i in $(seq 1 50); do

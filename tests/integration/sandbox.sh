@@ -230,10 +230,17 @@ fi
 # --- sandbox_debug: name the call, fail it, keep the worker --------------------------
 start=$(($(log_lines) + 1))
 printf 'sandbox_debug = on\n' >> "$IT_DIR/moat.conf"
+pre_reload=$(workers)
 kill -HUP "$IT_APP_PID"
 wait_new "$start" "reload: starting" || it_fail "reload with sandbox_debug on"
-sleep 0.5
-wait_pool
+# The workers compared below must all be new ones: wait for the old ones
+# to finish rather than for a while.
+reloaded() {
+	local p
+	for p in $pre_reload; do kill -0 "$p" 2>/dev/null && return 1; done
+	[ "$(nworkers)" = "$IT_WORKERS" ]
+}
+it_wait_until 30 reloaded || it_fail "the old workers finish after the reload" "$(workers)"
 before=$(workers)
 start=$(($(log_lines) + 1))
 it_check "debug: socket() fails instead of killing" \

@@ -130,9 +130,9 @@ it_check "still serving after a refused reload" "test app" "$(it_curl /)"
 sed -i '$d' "$IT_DIR/moat.conf"
 
 # --- graceful stop ----------------------------------------------------------------------
-it_curl /sleep/700 > "$IT_DIR/slow" &
+it_curl '/sleep/700?announce' > "$IT_DIR/slow" &
 slow=$!
-sleep 0.3
+wait_log "sleep route: sleeping 700 ms"
 kill -TERM "$IT_APP_PID"
 wait "$slow"
 it_check "a request in flight finishes during stop" "slept" "$(cat "$IT_DIR/slow")"

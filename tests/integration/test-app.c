@@ -60,6 +60,10 @@ sleep_ms(const struct moat_request *req, struct moat_response *res)
 		return moat_response_text(res, 400, "bad duration\n");
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	/* ?announce: a test can wait for this line to know the request is
+	 * in a worker, rather than guess how long that takes. */
+	if (moat_request_query(req, "announce") != NULL)
+		moat_log_info("sleep route: sleeping %lld ms", (long long)ms);
 	while (nanosleep(&ts, &ts) != 0)
 		;
 	return moat_response_text(res, 200, "slept\n");
