@@ -88,9 +88,9 @@ prepare_collect(struct db_conn *db)
 		s = prepare_stmt(db, db->prepared++);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 		    db->prep_err[0] == '\0' && s != NULL)
-			snprintf(db->prep_err, sizeof(db->prep_err), "statement %s (catalogue line "
-			    "%u): %s", s->name, s->line,
-			    PQresultErrorMessage(res));
+			snprintf(db->prep_err, sizeof(db->prep_err),
+			    "statement %s (catalogue line %u): %s", s->name,
+			    s->line, PQresultErrorMessage(res));
 		PQclear(res);
 	}
 	return 0;
