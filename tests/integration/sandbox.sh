@@ -64,6 +64,58 @@ fi
 it_check "the Landlock ABI in force is the kernel's${cap:+, capped at $cap}" \
 	"${want:-?}" "${inforce:-none}"
 
+# --- glibc in a handler: what an honest handler calls must not kill -----------
+# Each /sandbox/libc/FN calls a few glibc functions and answers with their
+# results.  A large qsort asks sysinfo(2) about memory, large blocks are
+# mmap()ed and mremap()ed, and the time functions would read the zone file
+# if the sandbox had not loaded it before the chroot.
+# libc_check NAME FN EXPECTED: the answer is 200 with EXPECTED.
+libc_check() {
+	it_check "libc: $1" "$3
+200" "$(curl -s --max-time 10 -w '%{http_code}' "$IT_BASE/sandbox/libc/$2")"
+}
+# libc_time NAME: the time functions answer as date(1) does in the
+# zone the app was started in.
+t=1700000000
+libc_time() {
+	libc_check "$1" time "time and clock_gettime: agree
+gmtime_r: 2023-11-14 22:13:20 GMT +0000
+localtime_r: $(date -d @$t '+%Y-%m-%d %H:%M:%S %Z %z')
+localtime: $(date -d @$t '+%Y-%m-%d %H:%M:%S %Z %z')
+mktime: $(date -d '2023-11-14 22:13:20' +%s)"
+}
+# no_sigsys NAME START: no worker was killed by SIGSYS since log line START.
+no_sigsys() {
+	case $(new_log "$2") in
+	*"killed by signal 31 (SIGSYS)"*) it_fail "$1" "$(new_log "$2")" ;;
+	*) it_pass "$1" ;;
+	esac
+}
+wait_pool
+start=$(($(log_lines) + 1))
+libc_check "qsort of 8 and of 500 rows of 64 bytes" qsort \
+	"qsort 8 rows of 64 bytes: sorted
+qsort 500 rows of 64 bytes: sorted"
+libc_time "time, gmtime_r, localtime_r, tzset, localtime, mktime (TZ unset)"
+libc_check "rand, random, random_r, arc4random" random "rand: 1804289383
+random: 71876166
+random_r: 1539280666
+arc4random: in range"
+libc_check "strtol, strtoull, strtod, snprintf %f %g %e, the C locale" \
+	strings "strtol: -12345 31
+strtoull: 18446744073709551615
+strtod: 3.141590 1.0472e-06 3.142e+00 inf
+locale: C Aq 1 ."
+libc_check "malloc 64 MiB, realloc to 128 MiB, memcpy, free, malloc_trim" \
+	memory "malloc, realloc, memcpy 64 MiB: same"
+libc_check "sysconf(_SC_PAGESIZE, _SC_PHYS_PAGES), getpid" sysconf \
+	"pagesize: $(getconf PAGESIZE)
+phys_pages: positive
+getpid: positive"
+libc_check "iconv with a descriptor opened before moat_main()" iconv \
+	"iconv: caf$(printf '\303\251')"
+no_sigsys "libc: no worker was killed by SIGSYS" "$start"
+
 # --- inside: what a compromised handler would try ----------------------------
 # deny ROUTE NAME: the call must kill its worker (or, in a sanitizer build,
 # where sandbox.c lets open fail for ASan's reports, fail with EACCES).

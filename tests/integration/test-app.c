@@ -6,16 +6,23 @@
  * It is built for `make check` only and never installed.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <locale.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -363,6 +370,285 @@ sandbox_build(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, "plain\n");
 }
 
+/* --- glibc inside the sandbox ---------------------------------------------- */
+
+/*
+ * What a handler may reasonably call from glibc, each answering with a
+ * result sandbox.sh can predict.  Some of them make system calls of their
+ * own (sysinfo for a large qsort, mmap and mremap for large blocks) or
+ * would read zone files, which the sandbox must have made unnecessary.
+ */
+enum { ROW_BYTES = 64 };
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* n rows, shuffled, sorted by qsort; true if they come out in order. */
+static bool
+sort_rows(size_t n)
+{
+	char (*rows)[ROW_BYTES], want[ROW_BYTES];
+	bool sorted = true;
+	size_t i;
+
+	if ((rows = calloc(n, sizeof(*rows))) == NULL)
+		return false;
+	/* 7919 is prime and divides neither 8 nor 500, so i * 7919 % n
+	 * visits every row number once. */
+	for (i = 0; i < n; i++)
+		snprintf(rows[i], sizeof(rows[i]), "row %04zu", i * 7919 % n);
+	qsort(rows, n, sizeof(rows[0]), row_cmp);
+	for (i = 0; i < n && sorted; i++) {
+		snprintf(want, sizeof(want), "row %04zu", i);
+		sorted = strcmp(rows[i], want) == 0;
+	}
+	free(rows);
+	return sorted;
+}
+
+/* Below 1 KiB glibc sorts on the stack; above, it asks sysinfo(2)
+ * whether a copy fits in physical memory before it mallocs one. */
+static void
+libc_qsort(struct moat_buf *body)
+{
+	static const size_t n[] = { 8, 500 };
+	size_t i;
+
+	for (i = 0; i < MOAT_NELEM(n); i++)
+		moat_buf_printf(body, "qsort %zu rows of %d bytes: %s\n", n[i],
+		    ROW_BYTES, sort_rows(n[i]) ? "sorted" : "NOT sorted");
+}
+
+static void
+put_time(struct moat_buf *body, const char *what, const struct tm *tm)
+{
+	char s[64];
+
+	if (tm == NULL || strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S %Z %z",
+	    tm) == 0)
+		moat_buf_printf(body, "%s: failed\n", what);
+	else
+		moat_buf_printf(body, "%s: %s\n", what, s);
+}
+
+/* A fixed instant in the zone the server had at start; sandbox.sh asks
+ * date(1) for the same. */
+static void
+libc_time(struct moat_buf *body)
+{
+	const time_t t = 1700000000;
+	struct tm tm;
+	struct timespec ts, mono, cpu, nap = { 0, 1000000 };
+	time_t now;
+
+	now = time(NULL);
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    clock_gettime(CLOCK_MONOTONIC, &mono) != 0 ||
+	    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) != 0 ||
+	    nanosleep(&nap, NULL) != 0)
+		moat_buf_printf(body, "clocks: failed: %s\n", strerror(errno));
+	else
+		moat_buf_printf(body, "time and clock_gettime: %s\n",
+		    now > t && ts.tv_sec - now <= 1 ? "agree" : "differ");
+	put_time(body, "gmtime_r", gmtime_r(&t, &tm));
+	put_time(body, "localtime_r", localtime_r(&t, &tm));
+	/* localtime() and mktime() call tzset() every time, which checks
+	 * TZ and the zone file again. */
+	tzset();
+	put_time(body, "localtime", localtime(&t));
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 2023 - 1900;
+	tm.tm_mon = 10;
+	tm.tm_mday = 14;
+	tm.tm_hour = 22;
+	tm.tm_min = 13;
+	tm.tm_sec = 20;
+	tm.tm_isdst = -1;
+	moat_buf_printf(body, "mktime: %lld\n", (long long)mktime(&tm));
+}
+
+/* Fixed seeds give glibc's fixed sequences; arc4random (glibc 2.36)
+ * reads getrandom(2). */
+static void
+libc_random(struct moat_buf *body)
+{
+	struct random_data rd;
+	char state[64];
+	int32_t r;
+
+	srand(1);
+	moat_buf_printf(body, "rand: %d\n", rand());
+	srandom(42);
+	moat_buf_printf(body, "random: %ld\n", random());
+	memset(&rd, 0, sizeof(rd));
+	if (initstate_r(7, state, sizeof(state), &rd) != 0 ||
+	    random_r(&rd, &r) != 0)
+		moat_buf_printf(body, "random_r: failed\n");
+	else
+		moat_buf_printf(body, "random_r: %d\n", (int)r);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 36)
+	moat_buf_printf(body, "arc4random: %s\n",
+	    arc4random_uniform(10) < 10 ? "in range" : "out of range");
+#else
+	moat_buf_printf(body, "arc4random: in range\n");	/* none here */
+#endif
+}
+
+static void
+libc_strings(struct moat_buf *body)
+{
+	char *end;
+	double d;
+
+	moat_buf_printf(body, "strtol: %ld %ld\n", strtol("-12345", &end, 10),
+	    strtol("0x1f", &end, 0));
+	moat_buf_printf(body, "strtoull: %llu\n",
+	    strtoull("18446744073709551615", &end, 10));
+	d = strtod("314.159e-2", &end);
+	moat_buf_printf(body, "strtod: %f %g %.3e %g\n", d, d / 3e6, d,
+	    strtod("1e400", &end));
+	moat_buf_printf(body, "locale: %s %c%c %d %s\n", setlocale(LC_ALL,
+	    NULL), toupper('a'), tolower('Q'), strcoll("a", "b") < 0,
+	    localeconv()->decimal_point);
+}
+
+/* Large blocks are mmap()ed, grow by mremap() and go back by munmap(). */
+static void
+libc_memory(struct moat_buf *body)
+{
+	const size_t mib64 = (size_t)64 << 20;
+	char *p, *q;
+	void *small[256];
+	size_t i;
+	bool same;
+
+	if ((p = malloc(mib64)) == NULL) {
+		moat_buf_printf(body, "malloc 64 MiB: failed\n");
+		return;
+	}
+	memset(p, 'm', mib64);
+	if ((q = realloc(p, 2 * mib64)) == NULL) {
+		free(p);
+		moat_buf_printf(body, "realloc 128 MiB: failed\n");
+		return;
+	}
+	memcpy(q + mib64, q, mib64);
+	same = q[0] == 'm' && memcmp(q, q + mib64, mib64) == 0;
+	free(q);
+	/* Small blocks come from the heap (brk); trimming gives back. */
+	for (i = 0; i < MOAT_NELEM(small); i++)
+		small[i] = malloc(4096);
+	for (i = 0; i < MOAT_NELEM(small); i++)
+		free(small[i]);
+	malloc_trim(0);
+	moat_buf_printf(body, "malloc, realloc, memcpy 64 MiB: %s\n",
+	    same ? "same" : "different");
+}
+
+static void
+libc_sysconf(struct moat_buf *body)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+
+	moat_buf_printf(body, "pagesize: %ld\n", sysconf(_SC_PAGESIZE));
+	moat_buf_printf(body, "phys_pages: %s\n", pages > 0 ? "positive" :
+	    "none");
+	moat_buf_printf(body, "getpid: %s\n", getpid() > 1 ? "positive" :
+	    "none");
+}
+
+/* Opening one needs gconv's module list and module files, so it is
+ * opened before moat_main(), as templates are read; using it needs none. */
+static iconv_t latin1 = (iconv_t)-1;
+
+static void
+libc_iconv(struct moat_buf *body)
+{
+	char in[] = "caf\xe9", out[16], *ip = in, *op = out;
+	size_t il = strlen(in), ol = sizeof(out) - 1;
+
+	if (latin1 == (iconv_t)-1 ||
+	    iconv(latin1, NULL, NULL, NULL, NULL) == (size_t)-1 ||
+	    iconv(latin1, &ip, &il, &op, &ol) == (size_t)-1) {
+		moat_buf_printf(body, "iconv: failed\n");
+		return;
+	}
+	*op = '\0';
+	moat_buf_printf(body, "iconv: %s\n", out);
+}
+
+/* Each of these still needs a file or a call the sandbox denies. */
+static void
+libc_nprocs(struct moat_buf *body)
+{
+	moat_buf_printf(body, "nprocs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void
+libc_iconv_open(struct moat_buf *body)
+{
+	iconv_t cd = iconv_open("UTF-8", "ISO-8859-1");
+
+	moat_buf_printf(body, "iconv_open: %s\n", cd == (iconv_t)-1 ?
+	    strerror(errno) : "ok");
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+}
+
+static void
+libc_setlocale(struct moat_buf *body)
+{
+	const char *l = setlocale(LC_ALL, "C.UTF-8");
+
+	moat_buf_printf(body, "setlocale: %s\n", l != NULL ? l : "failed");
+}
+
+static void
+libc_stdout(struct moat_buf *body)
+{
+	moat_buf_printf(body, "printf: %d\n", printf("to stdout\n"));
+	fflush(stdout);
+}
+
+static void
+libc_getrlimit(struct moat_buf *body)
+{
+	struct rlimit rl;
+
+	moat_buf_printf(body, "getrlimit: %d\n", getrlimit(RLIMIT_NOFILE, &rl));
+}
+
+static int
+sandbox_libc(const struct moat_request *req, struct moat_response *res)
+{
+	static const struct {
+		const char	*name;
+		void		(*fn)(struct moat_buf *);
+	} fns[] = {
+		{ "qsort", libc_qsort }, { "time", libc_time },
+		{ "random", libc_random }, { "strings", libc_strings },
+		{ "memory", libc_memory }, { "sysconf", libc_sysconf },
+		{ "iconv", libc_iconv },
+		/* Denied: sandbox.sh calls these with sandbox_debug on. */
+		{ "nprocs", libc_nprocs }, { "iconv_open", libc_iconv_open },
+		{ "setlocale", libc_setlocale }, { "stdout", libc_stdout },
+		{ "getrlimit", libc_getrlimit },
+	};
+	const char *name = moat_request_route_param(req, "fn");
+	size_t i;
+
+	for (i = 0; i < MOAT_NELEM(fns); i++)
+		if (strcmp(fns[i].name, name) == 0) {
+			moat_response_content_type(res, "text/plain");
+			fns[i].fn(moat_response_body(res));
+			return 0;
+		}
+	return moat_response_text(res, 404, "no such function\n");
+}
+
 static const struct moat_route routes[] = {
 	{ .method = "GET", .pattern = "/", .handler = home },
 	{ .method = "GET", .pattern = "/crash", .handler = crash },
@@ -390,6 +676,7 @@ static const struct moat_route routes[] = {
 	{ .method = "GET", .pattern = "/sandbox/sigio", .handler = sandbox_sigio },
 	{ .method = "GET", .pattern = "/sandbox/kill", .handler = sandbox_kill },
 	{ .method = "GET", .pattern = "/sandbox/build", .handler = sandbox_build },
+	{ .method = "GET", .pattern = "/sandbox/libc/{fn:str}", .handler = sandbox_libc },
 };
 
 static const char *const extra_syscalls[] = { "getcpu", NULL };
@@ -403,6 +690,9 @@ main(int argc, char **argv)
 		.nroutes = MOAT_NELEM(routes),
 		.sandbox_syscalls = extra_syscalls,
 	};
+
+	/* A failure shows in /sandbox/libc/iconv's answer. */
+	latin1 = iconv_open("UTF-8", "ISO-8859-1");
 
 	return moat_main(&app, argc, argv);
 }
