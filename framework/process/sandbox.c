@@ -6,7 +6,7 @@
  * something, in the order they are put up:
  *
  *  1. Only the descriptors it needs stay open; the environment is
- *     cleared.
+ *     cleared but for TZ, and the time zone loaded (zone_load below).
  *  2. As root: chroot into an empty root-owned directory, then drop every
  *     group and become worker_user.  setuid(0) must fail afterwards.
  *  3. rlimits: no core files, few descriptors, bounded address space and
@@ -42,6 +42,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -132,7 +133,12 @@ static const struct allowed_syscall {
 	{ "time", ANY },
 	{ "nanosleep", ANY },
 	{ "clock_nanosleep", ANY },
-	{ "getrandom", ANY },		/* libsodium */
+	{ "getrandom", ANY },		/* libsodium, arc4random */
+	/* qsort of more than 1 KiB (and sysconf(_SC_PHYS_PAGES)) asks
+	 * whether a copy fits in RAM.  It only writes into the caller's
+	 * struct machine-wide totals: uptime, load, RAM and swap, how many
+	 * processes; no file, no process is named or reached. */
+	{ "sysinfo", ANY },
 	/* Upload content for the broker: anonymous memory, no path; no
 	 * huge pages (a pool shared by the whole machine). */
 	{ "memfd_create", MEMFD },
@@ -151,6 +157,21 @@ static const struct allowed_syscall {
 	{ "pipe2", FAIL },
 #endif
 };
+
+/*
+ * What glibc still cannot do in a worker, because it would open a file
+ * (README.md, "Sandbox"; sandbox.sh shows each with sandbox_debug on):
+ * sysconf(_SC_NPROCESSORS_ONLN or _CONF) and get_nprocs() read /sys and
+ * /proc; setlocale() and newlocale() to anything but "C" or "POSIX" read
+ * locale files; iconv_open() reads gconv's module list and loads modules;
+ * getpwnam() and getaddrinfo() read NSS files.  Done before moat_main(),
+ * each works, and workers inherit the result (a locale, an iconv_t).
+ * Also denied: printf() to stdout, whose first use fstat()s it
+ * (newfstatat, which would also stat any path; stdout is the log pipe:
+ * use moat_log), and getrlimit() or sysconf(_SC_OPEN_MAX) (prlimit64,
+ * which could also change a sibling worker's limits).  The time functions
+ * need no file after zone_load().
+ */
 
 /*
  * What an app may not add with sandbox_syscalls: these would let a
@@ -384,7 +405,7 @@ set_limits(const struct moat_config *cfg, const struct sandbox_fds *fds,
  * down came from setenv or putenv and may be read-only, so it is left.
  */
 static int
-clear_environment(char *err, size_t errlen)
+wipe_environment(char *err, size_t errlen)
 {
 	char **e, here = 0;
 
@@ -396,6 +417,41 @@ clear_environment(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * glibc reads the zone file TZ names (/etc/localtime without TZ) on first
+ * use, and tzset(), localtime() and mktime() look at TZ again on every
+ * call: when it is unset they stat and reopen the file,
+ * which the sandbox kills; when it is set and unchanged they keep what
+ * they loaded.  So TZ is set again (to glibc's default file if it was
+ * unset) and the zone loaded here, while files can still be read:
+ * handlers get the zone the server had at start, with no file access.
+ */
+static int
+zone_load(const char *tz, char *err, size_t errlen)
+{
+	if (setenv("TZ", tz != NULL ? tz : ":/etc/localtime", 1) != 0)
+		return fail(err, errlen, "setenv TZ");
+	tzset();
+	return 0;
+}
+
+/* The environment, wiped, then TZ alone back in it. */
+static int
+clear_environment(char *err, size_t errlen)
+{
+	const char *tz = getenv("TZ");
+	char *saved = NULL;
+	int rc;
+
+	/* The wipe overwrites the string getenv points to. */
+	if (tz != NULL && (saved = strdup(tz)) == NULL)
+		return fail(err, errlen, "TZ");
+	if ((rc = wipe_environment(err, errlen)) == 0)
+		rc = zone_load(saved, err, errlen);
+	free(saved);
+	return rc;
 }
 
 /* --- user and chroot --------------------------------------------------------- */
