@@ -163,9 +163,10 @@ static const struct allowed_syscall {
  * (README.md, "Sandbox"; sandbox.sh shows each with sandbox_debug on):
  * sysconf(_SC_NPROCESSORS_ONLN or _CONF) and get_nprocs() read /sys and
  * /proc; setlocale() and newlocale() to anything but "C" or "POSIX" read
- * locale files; iconv_open() reads gconv's module list and loads modules;
- * getpwnam() and getaddrinfo() read NSS files.  Done before moat_main(),
- * each works, and workers inherit the result (a locale, an iconv_t).
+ * locale files; iconv_open() reads gconv's module list and loads the
+ * module of each character set not used before; getpwnam() and
+ * getaddrinfo() read NSS files.  Done before moat_main(), each works, and
+ * workers inherit the result (a number, a locale_t, an iconv_t).
  * Also denied: printf() to stdout, whose first use fstat()s it
  * (newfstatat, which would also stat any path; stdout is the log pipe:
  * use moat_log), and getrlimit() or sysconf(_SC_OPEN_MAX) (prlimit64,

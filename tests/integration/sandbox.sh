@@ -5,6 +5,9 @@
 # forks or signals a sibling worker or the supervisor (kill, or fcntl's
 # F_SETOWN/F_SETSIG/O_ASYNC) gets its worker killed by SIGSYS, its target
 # lives on, and the supervisor replaces it; with sandbox_debug on the call fails instead and the log names it.
+# The glibc functions an honest handler calls (qsort, the time functions,
+# random, conversions, large mallocs, sysconf) work, in the zone the
+# server had at start; those that still need a file are named.
 # Outside (as root): every worker is in seccomp filter mode with
 # no_new_privs, runs as moat-worker with no capabilities in its empty
 # chroot, has no environment, only the descriptors it needs, and rlimits.
@@ -115,6 +118,19 @@ getpid: positive"
 libc_check "iconv with a descriptor opened before moat_main()" iconv \
 	"iconv: caf$(printf '\303\251')"
 no_sigsys "libc: no worker was killed by SIGSYS" "$start"
+# Handlers get the zone the server had at start, also one TZ names: its
+# file is read before the chroot, which holds none.
+it_stop_app
+TZ=America/New_York it_start_app || it_fail "the app restarts with TZ set"
+wait_pool
+start=$(($(log_lines) + 1))
+libc_check "time functions in the zone TZ named at start (America/New_York)" \
+	time "time and clock_gettime: agree
+gmtime_r: 2023-11-14 22:13:20 GMT +0000
+localtime_r: 2023-11-14 17:13:20 EST -0500
+localtime: 2023-11-14 17:13:20 EST -0500
+mktime: 1700018000"
+no_sigsys "libc with TZ set: no worker was killed by SIGSYS" "$start"
 
 # --- inside: what a compromised handler would try ----------------------------
 # deny ROUTE NAME: the call must kill its worker (or, in a sanitizer build,
@@ -321,6 +337,26 @@ it_contains "debug: F_SETFL O_ASYNC fails instead of killing" \
 	"O_ASYNC failed: Function not implemented" "$out"
 it_check "debug: kill() fails instead of killing" \
 	"kill failed: Function not implemented" "$(as_attacker /sandbox/kill "$IT_APP_PID")"
+# What glibc still cannot do in a worker (README.md, "Sandbox").
+# debug_denied FN SYSCALL: /sandbox/libc/FN answers, and the log names
+# SYSCALL.  Sanitizer builds fail openat with EACCES instead, unlogged.
+debug_denied() {
+	local from=$(($(log_lines) + 1)) code
+	if [ "$2" = openat ] && [ "$BUILD" = sanitizers ]; then
+		return
+	fi
+	code=$(it_status "/sandbox/libc/$1")
+	if [ "$code" = 200 ] && wait_new "$from" "sandbox: denied syscall $2 ("; then
+		it_pass "debug: libc $1 still needs $2"
+	else
+		it_fail "debug: libc $1 still needs $2" "$code $(new_log "$from")"
+	fi
+}
+debug_denied nprocs openat
+debug_denied iconv_open openat
+debug_denied setlocale openat
+debug_denied stdout newfstatat
+debug_denied getrlimit prlimit64
 wait_new "$start" "denied syscall execve"
 wait_new "$start" "denied syscall kill"
 log=$(new_log "$start")
