@@ -489,11 +489,16 @@ libc_random(struct moat_buf *body)
 		moat_buf_printf(body, "random_r: failed\n");
 	else
 		moat_buf_printf(body, "random_r: %d\n", (int)r);
-#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 36)
+#if defined(__GLIBC__) && defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 36)
+#define HAVE_ARC4RANDOM	1
+#endif
+#endif
+#ifdef HAVE_ARC4RANDOM
 	moat_buf_printf(body, "arc4random: %s\n",
 	    arc4random_uniform(10) < 10 ? "in range" : "out of range");
 #else
-	moat_buf_printf(body, "arc4random: in range\n");	/* none here */
+	moat_buf_printf(body, "arc4random: not in this libc\n");
 #endif
 }
 
