@@ -77,7 +77,7 @@ static const struct config_key config_keys[] = {
 	{ "request_timeout", KEY_UINT, CFG(request_timeout), 1, 3600, 10,
 	    false },
 	{ "max_kept_connections", KEY_UINT, CFG(max_kept_connections), 1, 64,
-	    4, false },
+	    16, false },
 	{ "kept_idle_timeout", KEY_UINT, CFG(kept_idle_timeout), 1, 3600, 300,
 	    false },
 	{ "max_body_bytes", KEY_SIZE, LIM(max_body_bytes), 0, 64 * MiB,

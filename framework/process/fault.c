@@ -24,6 +24,7 @@
 #include "core/logline.h"
 #include "http/errorpage.h"
 #include "process/fault.h"
+#include "process/fcgi_record.h"
 
 #define WHAT_MAX	256
 
@@ -39,19 +40,6 @@ static struct {
 	char			 what[WHAT_MAX];
 } current;
 
-static void
-put_header(unsigned char *h, int type, int request_id, size_t len)
-{
-	h[0] = FCGI_VERSION_1;
-	h[1] = (unsigned char)type;
-	h[2] = (unsigned char)((request_id >> 8) & 0xff);
-	h[3] = (unsigned char)(request_id & 0xff);
-	h[4] = (unsigned char)((len >> 8) & 0xff);
-	h[5] = (unsigned char)(len & 0xff);
-	h[6] = 0;
-	h[7] = 0;
-}
-
 size_t
 fault_fcgi_records(unsigned char *buf, size_t size, int request_id,
     int status, const char *incident)
@@ -62,21 +50,16 @@ fault_fcgi_records(unsigned char *buf, size_t size, int request_id,
 
 	if ((len = errorpage_raw(page, sizeof(page), status, incident)) == 0)
 		return 0;
-	need = FCGI_HEADER_LEN * 3 + len + sizeof(FCGI_EndRequestBody);
+	need = FCGI_HEADER_LEN * 2 + len + FCGI_END_RECORD_LEN;
 	if (need > size)
 		return 0;
-	put_header(p, FCGI_STDOUT, request_id, len);
+	fcgi_record_header(p, FCGI_STDOUT, request_id, len);
 	memcpy(p + FCGI_HEADER_LEN, page, len);
 	p += FCGI_HEADER_LEN + len;
-	put_header(p, FCGI_STDOUT, request_id, 0);
+	fcgi_record_header(p, FCGI_STDOUT, request_id, 0);
 	p += FCGI_HEADER_LEN;
-	put_header(p, FCGI_END_REQUEST, request_id,
-	    sizeof(FCGI_EndRequestBody));
-	p += FCGI_HEADER_LEN;
-	memset(p, 0, sizeof(FCGI_EndRequestBody));
-	p[3] = 1;	/* appStatus: failed */
-	p[4] = FCGI_REQUEST_COMPLETE;
-	p += sizeof(FCGI_EndRequestBody);
+	fcgi_end_record(p, request_id, 1);	/* appStatus: failed */
+	p += FCGI_END_RECORD_LEN;
 	return (size_t)(p - buf);
 }
 

@@ -10,14 +10,37 @@
  * FastCGI record work: each ready connection is handed to FCGX_Accept_r()
  * through the request's ipcFd.
  *
- * Closing a kept connection races with the web server, which may be
- * writing a new request on it at that moment; nginx retries such a request
- * only if it is idempotent.  So a worker never closes a connection it
- * wants to shed while it is idle if it can help it: it marks it and closes
- * it right after its next response, when the web server is waiting for
- * that response and has not yet put the connection back in its pool.  Only
- * connections idle for a long time (or past the hard fd cap) are closed
- * cold.
+ * Shedding a kept connection.  A worker that closes a connection races
+ * with the web server, which may be writing a new request on it at that
+ * very moment: the request is lost, and nginx re-sends a GET but answers
+ * a POST with 502.  The worst moment to close is right after a response,
+ * because nginx puts the connection back in its pool when it reads
+ * FCGI_END_REQUEST and hands out the most recently used one first.  So
+ * the worker does not close connections nginx may reuse; it asks nginx
+ * to close them:
+ *
+ *  - Past max_kept_connections, the connection used longest ago is marked
+ *    for shedding.  Its next response carries a goodbye record after
+ *    FCGI_END_REQUEST, in the same write (process/fcgi_record.h); nginx
+ *    then closes that connection itself when the response is done, and
+ *    the worker sees the close.  A request that still arrives on it is
+ *    served like any other: nothing a peer sent is thrown away.
+ *  - A front end that does not say it is nginx (SERVER_SOFTWARE) gets no
+ *    goodbye: the worker closes right after the response instead.
+ *    Apache's mod_proxy checks a pooled connection before it reuses it,
+ *    so it notices the close rather than losing a request to it.
+ *  - Nothing blocks: the worker writes its responses itself and never
+ *    uses libfcgi's closing drain (shutdown, then up to two seconds of
+ *    blocking reads that discard whatever arrives).  A connection is
+ *    closed only when nothing is waiting to be read on it.
+ *  - Connections idle past kept_idle_timeout (longer than nginx keeps an
+ *    idle upstream connection), those a front end ignored the goodbye on,
+ *    and a retiring worker's idle ones are closed cold: the web server is
+ *    least likely to pick exactly those.  At WORKER_MAX_CONNS a worker
+ *    stops taking connections and leaves them to the others.
+ *
+ * What stays: a request nginx sends on a kept connection of a worker busy
+ * with a long one waits for it, as with any single-threaded worker.
  */
 #include <errno.h>
 #include <poll.h>
@@ -44,6 +67,7 @@
 #include "http/request_internal.h"
 #include "http/response_internal.h"
 #include "process/fault.h"
+#include "process/fcgi_record.h"
 #include "process/sandbox.h"
 #include "process/worker.h"
 #include "session/session.h"
@@ -51,13 +75,15 @@
 #define WORKER_MAX_CONNS	64
 #define RETIRE_IDLE_MS		300	/* idle this long when retiring: close */
 #define RETIRE_MAX_MS		5000
+#define GOODBYE_WAIT_MS		2000	/* the front end ignored the goodbye */
 #define RESPONSE_BODY_MAX	(64u * 1024 * 1024)
 #define DRAIN_MAX		(256u * 1024 * 1024)
 
 struct kept_conn {
 	int		fd;
 	long long	last_used_ms;
-	bool		close_after_response;
+	bool		shed;		/* wanted gone: goodbye or close next */
+	bool		goodbye_sent;	/* waiting for the front end's close */
 };
 
 struct worker {
@@ -77,6 +103,8 @@ struct worker {
 	unsigned long			 served;
 	bool				 retiring;
 	long long			 retire_started_ms;
+	bool				 goodbye;	/* this response */
+	bool				 conn_usable;	/* after it */
 };
 
 static volatile sig_atomic_t	stop_requested;
@@ -125,7 +153,7 @@ conn_oldest(const struct worker *w, bool unmarked_only)
 	size_t i, oldest = w->nconns;
 
 	for (i = 0; i < w->nconns; i++) {
-		if (unmarked_only && w->conns[i].close_after_response)
+		if (unmarked_only && w->conns[i].shed)
 			continue;
 		if (oldest == w->nconns ||
 		    w->conns[i].last_used_ms < w->conns[oldest].last_used_ms)
@@ -148,16 +176,24 @@ conn_has_input(int fd)
  * response, so a connection whose next request arrived while this worker
  * was busy elsewhere looks idle too: check for input before closing.
  */
+static long long
+conn_idle_limit(const struct worker *w, const struct kept_conn *c)
+{
+	if (w->retiring)
+		return RETIRE_IDLE_MS;
+	if (c->goodbye_sent)
+		return GOODBYE_WAIT_MS;
+	return (long long)w->cfg->kept_idle_timeout * 1000;
+}
+
 static void
 conns_expire(struct worker *w, long long now)
 {
-	long long limit = (long long)w->cfg->kept_idle_timeout * 1000;
 	size_t i = 0;
 
-	if (w->retiring)
-		limit = RETIRE_IDLE_MS;
 	while (i < w->nconns) {
-		if (now - w->conns[i].last_used_ms >= limit &&
+		if (now - w->conns[i].last_used_ms >=
+		    conn_idle_limit(w, &w->conns[i]) &&
 		    !conn_has_input(w->conns[i].fd))
 			conn_remove(w, i, true);
 		else
@@ -176,7 +212,7 @@ worker_retire(struct worker *w)
 	w->retiring = true;
 	w->retire_started_ms = clock_monotonic_ms();
 	for (i = 0; i < w->nconns; i++) {
-		w->conns[i].close_after_response = true;
+		w->conns[i].shed = true;
 		w->conns[i].last_used_ms = w->retire_started_ms;
 	}
 }
@@ -285,10 +321,11 @@ dispatch(struct worker *w)
 	return 0;
 }
 
+/* The whole response, its end and (w->goodbye) the goodbye, in one go. */
 static void
 send_response(struct worker *w)
 {
-	FCGX_Stream *out = w->fcgi.out;
+	bool head_only = strcmp(w->req.method, "HEAD") == 0;
 
 	moat_buf_reset(&w->head);
 	fault_response_started();
@@ -297,9 +334,13 @@ send_response(struct worker *w)
 		moat_buf_reset(&w->head);
 		response_head(&w->res, &w->head);
 	}
-	FCGX_PutStr(w->head.data, (int)w->head.len, out);
-	if (strcmp(w->req.method, "HEAD") != 0 && w->res.body.len > 0)
-		FCGX_PutStr(w->res.body.data, (int)w->res.body.len, out);
+	if (fcgi_reply_write(w->fcgi.ipcFd, w->fcgi.requestId, w->head.data,
+	    w->head.len, w->res.body.data, head_only ? 0 : w->res.body.len,
+	    w->goodbye) != 0) {
+		/* The web server went away mid-response: nothing to keep. */
+		moat_log_debug("response: %s", strerror(errno));
+		w->conn_usable = false;
+	}
 }
 
 static void
@@ -325,7 +366,7 @@ handle_request(struct worker *w)
 	if (status == 0)
 		status = read_body(w, &why);
 	if (!drain_stdin(w->fcgi.in))
-		w->fcgi.keepConnection = 0;
+		w->conn_usable = false;
 	if (status != 0)
 		moat_log_info("incident %s: %d for %s %.200s: %s",
 		    w->incident, status, w->req.method,
@@ -339,14 +380,45 @@ handle_request(struct worker *w)
 	client_request_end();
 }
 
+/*
+ * nginx's stock fastcgi_params name it; a front end that does not is
+ * not sent goodbyes it might not understand (see the top of this file).
+ */
+static bool
+peer_is_nginx(FCGX_Request *fcgi)
+{
+	const char *sw = FCGX_GetParam("SERVER_SOFTWARE", fcgi->envp);
+
+	return sw != NULL && strncmp(sw, "nginx/", 6) == 0;
+}
+
+/* After a response on c: keep it, wait for nginx to close it, or close. */
+static void
+conn_after_response(struct worker *w, size_t i, bool peer_keeps)
+{
+	struct kept_conn *c = &w->conns[i];
+
+	c->last_used_ms = clock_monotonic_ms();
+	if (w->conn_usable && peer_keeps && w->goodbye) {
+		if (!c->goodbye_sent)
+			moat_log_debug("kept connection shed: goodbye sent, "
+			    "%zu kept", w->nconns);
+		c->goodbye_sent = true;
+	}
+	else if (!w->conn_usable || !peer_keeps || c->shed || w->retiring)
+		conn_remove(w, i, true);
+}
+
 /* Serve one request on kept connection i; drop it if it closed. */
 static void
 serve_connection(struct worker *w, size_t i)
 {
+	bool peer_keeps;
 	int rc;
 
 	w->fcgi.ipcFd = w->conns[i].fd;
-	/* Keep FCGX_Accept_r from closing the fd we just handed it. */
+	/* FCGX_Accept_r first finishes the last request: keep it from
+	 * closing the fd we just handed it. */
 	w->fcgi.keepConnection = 1;
 	incident_new(w->incident);
 	/* Also bounds a peer that connects and then sends nothing. */
@@ -359,37 +431,56 @@ serve_connection(struct worker *w, size_t i)
 		conn_remove(w, i, false);
 		return;
 	}
+	/* The front end's FCGI_KEEP_CONN, from its FCGI_BEGIN_REQUEST. */
+	peer_keeps = w->fcgi.keepConnection;
+	w->goodbye = peer_keeps && (w->conns[i].shed || w->retiring) &&
+	    peer_is_nginx(&w->fcgi);
+	w->conn_usable = true;
 	fault_request_begin(w->fcgi.ipcFd, w->fcgi.requestId, w->incident,
 	    "(request)", w->cfg->request_timeout);
 	handle_request(w);
-	if (w->conns[i].close_after_response || w->retiring)
-		w->fcgi.keepConnection = 0;
-	FCGX_Finish_r(&w->fcgi);
+	/* The response went out whole (fcgi_record.c): libfcgi only has
+	 * its buffers to free, and must neither write nor close. */
+	w->fcgi.keepConnection = 1;
+	FCGX_Free(&w->fcgi, 0);
 	fault_request_end();
 	w->served++;
-	if (w->fcgi.ipcFd < 0) {
-		conn_remove(w, i, false);
-		return;
-	}
-	w->conns[i].fd = w->fcgi.ipcFd;
-	w->conns[i].last_used_ms = clock_monotonic_ms();
+	conn_after_response(w, i, peer_keeps);
 }
 
 /*
- * Make room for a new connection: past max_kept_connections the oldest
- * kept one is marked to close after its next response; only at the hard
- * cap is one closed cold.
+ * Past max_kept_connections the connection used longest ago is marked
+ * for shedding (see the top of this file); it goes after its next
+ * response.
  */
 static void
 conns_make_room(struct worker *w)
 {
 	size_t victim;
 
-	if (w->nconns == WORKER_MAX_CONNS)
-		conn_remove(w, conn_oldest(w, false), true);
 	if (w->nconns >= w->cfg->max_kept_connections &&
 	    (victim = conn_oldest(w, true)) < w->nconns)
-		w->conns[victim].close_after_response = true;
+		w->conns[victim].shed = true;
+}
+
+/*
+ * At the hard cap a worker takes no new connection; the others do.  If
+ * one of its own is idle with nothing waiting, it is closed cold so the
+ * pool cannot fill up with connections nginx keeps idle.
+ */
+static bool
+conns_full(struct worker *w)
+{
+	size_t i;
+
+	if (w->nconns < WORKER_MAX_CONNS)
+		return false;
+	if ((i = conn_oldest(w, false)) < w->nconns &&
+	    !conn_has_input(w->conns[i].fd)) {
+		conn_remove(w, i, true);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -412,9 +503,9 @@ accept_connection(struct worker *w)
 		return;
 	}
 	conns_make_room(w);
+	memset(&w->conns[w->nconns], 0, sizeof(w->conns[w->nconns]));
 	w->conns[w->nconns].fd = fd;
 	w->conns[w->nconns].last_used_ms = clock_monotonic_ms();
-	w->conns[w->nconns].close_after_response = false;
 	serve_connection(w, w->nconns++);
 }
 
@@ -459,8 +550,10 @@ worker_loop(struct worker *w)
 		/* Before polling, so a connection that just got a request is
 		 * served rather than closed under the web server's feet. */
 		conns_expire(w, clock_monotonic_ms());
-		/* A retiring worker leaves new connections to the others. */
-		pfd[0].fd = w->retiring ? -1 : w->listener->fd;
+		/* A retiring or full worker leaves new connections to the
+		 * others. */
+		pfd[0].fd = w->retiring || conns_full(w) ? -1 :
+		    w->listener->fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
 		for (i = 0; i < w->nconns; i++) {

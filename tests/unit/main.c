@@ -28,6 +28,7 @@ main(void)
 		register_buf_tests,
 		register_catalogue_tests,
 		register_config_tests,
+		register_fcgi_record_tests,
 		register_dispatch_tests,
 		register_fields_tests,
 		register_cookies_tests,

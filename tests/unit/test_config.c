@@ -75,7 +75,7 @@ check_default_numbers(const struct moat_config *cfg)
 	CU_ASSERT_EQUAL(cfg->workers, 4);
 	CU_ASSERT_EQUAL(cfg->max_requests, 10000);
 	CU_ASSERT_EQUAL(cfg->request_timeout, 10);
-	CU_ASSERT_EQUAL(cfg->max_kept_connections, 4);
+	CU_ASSERT_EQUAL(cfg->max_kept_connections, 16);
 	CU_ASSERT_EQUAL(cfg->kept_idle_timeout, 300);
 	CU_ASSERT_EQUAL(cfg->limits.max_body_bytes, 1 * MiB);
 	CU_ASSERT_EQUAL(cfg->limits.max_multipart_bytes, 10 * MiB);

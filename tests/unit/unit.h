@@ -13,6 +13,7 @@ int	register_buf_tests(void);
 int	register_catalogue_tests(void);
 int	register_config_tests(void);
 int	register_dispatch_tests(void);
+int	register_fcgi_record_tests(void);
 int	register_fields_tests(void);
 int	register_cookies_tests(void);
 int	register_hashpool_tests(void);
