@@ -283,9 +283,14 @@ async function visit(v, url, page, o, allowed) {
 	// Timers, focus and toggle events fire just after load.
 	await new Promise((resolve) => setTimeout(resolve, o.settle));
 	for (const f of tab.frames()) {
-		const marks = await bounded(f.evaluate(domScan), 1000, null);
+		// The main frame always gets a script context, only late on a
+		// loaded machine: give it the page's whole timeout.  A child
+		// frame may never get one (see bounded), so it gets a second.
+		const main = f === tab.mainFrame();
+		const marks = await bounded(f.evaluate(domScan),
+		    main ? o.timeout : 1000, null);
 		if (marks === null) {
-			if (f === tab.mainFrame())
+			if (main)
 				note('load', 'the page could not be inspected');
 			continue;
 		}
@@ -300,7 +305,7 @@ async function visit(v, url, page, o, allowed) {
 		const d = Object.getOwnPropertyDescriptor(window, '__xss');
 		return { probe: Boolean(d && d.set),
 		    text: document.body ? document.body.innerText : '' };
-	}), 2000, { probe: false, text: '' });
+	}), o.timeout, { probe: false, text: '' });
 	if (!seen.probe)
 		note('load', 'the detectors were not in the page');
 	const want = page.text === undefined || page.text === null ? [] :
