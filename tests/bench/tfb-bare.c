@@ -469,24 +469,29 @@ tfb_handle(FCGX_Request *req)
 {
 	const char *path = FCGX_GetParam("DOCUMENT_URI", req->envp);
 	const char *qs = FCGX_GetParam("QUERY_STRING", req->envp);
-	const char *type;
+	const char *type = "text/plain";
 	struct body *b = &tfb_body;
-	int rc;
+	char head[256];
+	int rc, n;
 
 	b->len = 0;
 	b->failed = false;
 	rc = path != NULL ? tfb_route(path, qs, b, &type) : 1;
 	if (rc == 0 && b->failed)
 		rc = -1;
-	/* A client gone away makes these fail; nothing is left to tell it. */
-	if (rc != 0) {
-		FCGX_FPrintF(req->out, "Status: %s\r\nContent-Type: text/plain"
-		    "\r\nContent-Length: 6\r\n\r\nerror\n", rc > 0 ?
+	/*
+	 * libfcgi's own printf knows no %zu: the head is formatted here.  A
+	 * client gone away makes the writes fail; nothing is left to tell it.
+	 */
+	if (rc != 0)
+		n = snprintf(head, sizeof(head), "Status: %s\r\nContent-Type: "
+		    "text/plain\r\nContent-Length: 6\r\n\r\nerror\n", rc > 0 ?
 		    "404 Not Found" : "500 Internal Server Error");
-		return;
-	}
-	if (FCGX_FPrintF(req->out, "Content-Type: %s\r\nContent-Length: %zu"
-	    "\r\n\r\n", type, b->len) < 0)
+	else
+		n = snprintf(head, sizeof(head), "Content-Type: %s\r\n"
+		    "Content-Length: %zu\r\n\r\n", type, b->len);
+	if (n < 0 || (size_t)n >= sizeof(head) ||
+	    FCGX_PutStr(head, n, req->out) != n || rc != 0)
 		return;
 	FCGX_PutStr(b->data, (int)b->len, req->out);
 }
