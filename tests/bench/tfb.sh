@@ -91,7 +91,9 @@ PHP_FPM=${BENCH_PHP_FPM:-$(find /usr/sbin /usr/local/sbin -maxdepth 1 -name 'php
 if [[ -z $PHP_FPM ]]; then
 	bench_missing php-fpm
 	bench_missing php-pgsql
-elif ! "$PHP_FPM" -m 2>/dev/null | grep -qx pdo_pgsql; then
+# Read the whole list first: grep -q would stop reading early, and the
+# writer's SIGPIPE would count as a failure under pipefail.
+elif ! grep -qx pdo_pgsql <<<"$("$PHP_FPM" -m 2>/dev/null || true)"; then
 	bench_missing php-pgsql
 fi
 bench_need_done
@@ -438,7 +440,9 @@ for p in "${PEERS[@]}"; do
 	validate "$p"
 done
 if ((${#FAILS[@]} > 0)); then
-	printf '%s: wrong answer: %s\n' "$BENCH_NAME" "${FAILS[@]}" >&2
+	for f in "${FAILS[@]}"; do
+		printf '%s: wrong answer: %s\n' "$BENCH_NAME" "$f" >&2
+	done
 	die "${#FAILS[@]} wrong answer(s): nothing measured"
 fi
 say "all answers are right"
@@ -620,7 +624,7 @@ markdown() {
 # count, each scaled to its own largest bar (the types differ by orders of
 # magnitude), the number written at each bar.
 svg() {
-	awk -F'\t' -v types="$TYPES" -v conns="$CONNS_LIST" -v title="$1" -v sub1="$2" -v sub2="$3" '
+	awk -F'\t' -v types="$TYPES" -v conns="$CONNS_LIST" -v title="$1" -v sub1="$2" -v sub2="$3" -v foot="$4" '
 		function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
 		{ v[$1 "/" $2 "/" $3] = $4 }
 		END {
@@ -652,7 +656,7 @@ svg() {
 					yy += bar + gap
 				}
 			}
-			printf "<text x=\"10\" y=\"%d\" fill=\"#4a5568\">Each panel is scaled to its own largest bar. Tables: tfb.md.</text>\n", h - 8
+			printf "<text x=\"10\" y=\"%d\" fill=\"#4a5568\">Each panel is scaled to its own largest bar. %s Tables and latencies: tfb.md.</text>\n", h - 8, esc(foot)
 			printf "</svg>\n"
 		}' "$SUMMARY"
 }
@@ -664,6 +668,7 @@ markdown >"$OUT/tfb.md"
 svg "Moat, bare libfcgi, PHP-FPM and nginx: TechEmpower test types, median requests/s" \
 	"$START; $MACHINE; commit $COMMIT" \
 	"wrk -t2, ${SECS} s x ${ROUNDS} round(s); 4 processes per app, nginx 1 worker, PostgreSQL 15; queries/updates: queries=$QUERIES" \
+	"$([[ -n ${BENCH_PHP_KEEPALIVE:-} ]] && echo "php: upstream keep-alive as moat." || echo "php: no upstream keep-alive, as PHP sites run.")" \
 	>"$OUT/tfb.svg"
 cp -- "$RUNS" "$OUT/tfb-runs.tsv"
 printf '\n'
