@@ -11,6 +11,9 @@
 it_find_nginx || { echo "SKIP: nginx not installed"; exit 77; }
 it_db_setup two
 IT_APP="$MOAT_BUILDDIR/tests/integration/web-app"
+# A registration or log-in costs a scrypt hash at OWASP's cost, which on
+# a busy machine takes longer than lib.sh's two seconds.
+IT_TIMEOUT=10
 IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/web.catalogue
 broker_secrets = $SECRETS_DIR/broker.secrets"
 IT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/moat-it.XXXXXX")
