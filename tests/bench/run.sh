@@ -17,11 +17,11 @@
 # at exit.
 set -euo pipefail
 
-die() {
-	printf 'bench: error: %s\n' "$*" >&2
-	exit 1
-}
-say() { printf '==> %s\n' "$*"; }
+# die, say, is_root, the port, process and socket helpers and the
+# FastCGI parameters are the other benchmarks' (lib-bench.sh).
+BENCH_NAME=bench
+# shellcheck source=tests/bench/lib-bench.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib-bench.sh"
 
 [[ $# -eq 2 ]] || die "usage: $0 SRC_DIR BUILD_DIR"
 SRC=$(cd -- "$1" && pwd -P)
@@ -36,12 +36,6 @@ CONNS=$((4 * W))
 APP=$BUILD/app/moat-hello
 BARE=$BUILD/tests/bench/bare-hello
 CURL=(curl --noproxy '*' --silent --show-error --max-time 5)
-
-# nginx reads $NGINX from its environment as a list of inherited listening
-# sockets; a stray one (a make variable of the same name) must not reach it.
-unset NGINX
-
-is_root() { [[ $(id -u) -eq 0 ]]; }
 
 # --- tools ------------------------------------------------------------------
 
@@ -68,24 +62,12 @@ BARE_PID=
 NOKEEP_PID=
 NGX_PID=
 
-# Stops PID (TERM, then KILL after a few seconds) if it still runs.
-stop_pid() {
-	local pid=$1 i
-	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local rc=$?
-	[[ -z $NGX_PID ]] || stop_pid "$NGX_PID"
-	[[ -z $APP_PID ]] || stop_pid "$APP_PID"
-	[[ -z $BARE_PID ]] || stop_pid "$BARE_PID"
-	[[ -z $NOKEEP_PID ]] || stop_pid "$NOKEEP_PID"
+	[[ -z $NGX_PID ]] || bench_stop_pid "$NGX_PID"
+	[[ -z $APP_PID ]] || bench_stop_pid "$APP_PID"
+	[[ -z $BARE_PID ]] || bench_stop_pid "$BARE_PID"
+	[[ -z $NOKEEP_PID ]] || bench_stop_pid "$NOKEEP_PID"
 	if ((rc != 0)); then
 		for f in "$WORK/moat.log" "$WORK/moat.stderr" "$WORK/bare.stderr" \
 			"$WORK/bare-nokeep.stderr" "$WORK/nginx/error.log"; do
@@ -113,33 +95,6 @@ else
 	SOCK_GROUP=
 fi
 
-# Sets FREE_PORT to a port nobody listens on, not handed out before.  Below
-# 32768, so no outgoing connection (Linux's ephemeral range) holds it.
-USED_PORTS=" "
-free_port() {
-	local p i
-	for ((i = 0; i < 100; i++)); do
-		p=$((20000 + RANDOM % 12000))
-		[[ $USED_PORTS != *" $p "* ]] || continue
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			USED_PORTS+="$p "
-			FREE_PORT=$p
-			return
-		fi
-	done
-	die "no free port found"
-}
-
-wait_for_socket() {
-	local sock=$1 pid=$2 what=$3 i
-	for ((i = 0; i < 200; i++)); do
-		[[ -S $sock ]] && return 0
-		kill -0 "$pid" 2>/dev/null || die "$what exited during start-up"
-		sleep 0.1
-	done
-	die "$what did not create $sock within 20 s"
-}
-
 # --- (a) the Moat app -------------------------------------------------------
 
 # The example config with the bench's values: every other limit stays as
@@ -160,7 +115,7 @@ start_moat() {
 		}
 	setsid "$APP" -c "$conf" </dev/null >"$WORK/moat.stderr" 2>&1 &
 	APP_PID=$!
-	wait_for_socket "$WORK/moat.sock" "$APP_PID" moat-hello
+	bench_wait_socket "$WORK/moat.sock" "$APP_PID" moat-hello
 }
 
 # --- (b) bare libfcgi -------------------------------------------------------
@@ -170,7 +125,7 @@ start_bare() {
 	local name=$1
 	setsid "$BARE" "$WORK/$name.sock" "$W" </dev/null >"$WORK/$name.stderr" 2>&1 &
 	STARTED_PID=$!
-	wait_for_socket "$WORK/$name.sock" "$STARTED_PID" "bare-hello ($name)"
+	bench_wait_socket "$WORK/$name.sock" "$STARTED_PID" "bare-hello ($name)"
 	# bare-hello leaves the mode to the umask; give nginx's workers access.
 	chmod "$SOCK_MODE" "$WORK/$name.sock"
 	[[ -z $SOCK_GROUP ]] || chgrp "$SOCK_GROUP" "$WORK/$name.sock"
@@ -178,37 +133,17 @@ start_bare() {
 
 # --- nginx ------------------------------------------------------------------
 
-free_port
+bench_free_port
 PORT_MOAT=$FREE_PORT
-free_port
+bench_free_port
 PORT_BARE=$FREE_PORT
-free_port
+bench_free_port
 PORT_NOKEEP=$FREE_PORT
-
-# fastcgi_param lines shared by the three servers.
-fastcgi_params() {
-	cat <<'EOF'
-            fastcgi_param REQUEST_METHOD  $request_method;
-            fastcgi_param REQUEST_URI     $request_uri;
-            fastcgi_param DOCUMENT_URI    $document_uri;
-            fastcgi_param SCRIPT_NAME     $fastcgi_script_name;
-            fastcgi_param QUERY_STRING    $query_string;
-            fastcgi_param CONTENT_TYPE    $content_type;
-            fastcgi_param CONTENT_LENGTH  $content_length;
-            fastcgi_param SERVER_PROTOCOL $server_protocol;
-            fastcgi_param REMOTE_ADDR     $remote_addr;
-            fastcgi_param REMOTE_PORT     $remote_port;
-            fastcgi_param SERVER_NAME     $server_name;
-            fastcgi_param SERVER_PORT     $server_port;
-            fastcgi_param HTTP_HOST       $host;
-            fastcgi_param HTTP_PROXY      "";
-EOF
-}
 
 start_nginx() {
 	local n=$WORK/nginx params
 	mkdir -p "$n/tmp"
-	params=$(fastcgi_params)
+	params=$(bench_fastcgi_params)
 	cat >"$n/nginx.conf" <<EOF
 $NGX_USER_LINE
 worker_processes $NGX_WORKERS;
@@ -266,26 +201,12 @@ EOF
 
 # --- measuring --------------------------------------------------------------
 
-# Prints the pids whose parent is PID.
-children_of() {
-	local parent=$1 f stat ppid pid
-	for f in /proc/[0-9]*/stat; do
-		stat=$(cat "$f" 2>/dev/null) || continue
-		stat=${stat##*) }
-		read -r _ ppid _ <<<"$stat"
-		if [[ $ppid == "$parent" ]]; then
-			pid=${f#/proc/}
-			printf '%s\n' "${pid%/stat}"
-		fi
-	done
-}
-
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
 
 # "NAME: sum kB over N processes (a b c ...)" for PID's children.
 children_rss() {
 	local pid=$1 c kb sum=0 n=0 list=
-	for c in $(children_of "$pid"); do
+	for c in $(bench_children_of "$pid"); do
 		kb=$(rss_kb "$c")
 		[[ -n $kb ]] || continue
 		sum=$((sum + kb))
