@@ -80,6 +80,8 @@ static const struct config_key config_keys[] = {
 	    16, false },
 	{ "kept_idle_timeout", KEY_UINT, CFG(kept_idle_timeout), 1, 3600, 300,
 	    false },
+	{ "kept_handoff_ms", KEY_UINT, CFG(kept_handoff_ms), 0, 3600000, 20,
+	    false },
 	{ "max_body_bytes", KEY_SIZE, LIM(max_body_bytes), 0, 64 * MiB,
 	    1 * MiB, false },
 	{ "max_multipart_bytes", KEY_SIZE, LIM(max_multipart_bytes), 0,

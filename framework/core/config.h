@@ -36,6 +36,7 @@ struct moat_config {
 	unsigned int		 request_timeout;	/* seconds */
 	unsigned int		 max_kept_connections;
 	unsigned int		 kept_idle_timeout;	/* seconds */
+	unsigned int		 kept_handoff_ms;	/* 0: never */
 	struct moat_limits	 limits;
 	char			*worker_user;	/* workers run as this user */
 	char			*worker_chroot;	/* ... chrooted here (root) */

@@ -34,6 +34,8 @@ static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
 static struct {
 	volatile sig_atomic_t	 active;
 	volatile sig_atomic_t	 response_started;
+	volatile sig_atomic_t	 slow_pending;	/* the slow hook is due */
+	long			 rest_ms;	/* of the timeout, after it */
 	int			 fd;
 	int			 request_id;
 	char			 incident[INCIDENT_ID_LEN + 1];
@@ -133,10 +135,32 @@ on_fatal_signal(int sig)
 	_exit(128 + sig);
 }
 
+static void			(*slow_hook)(void);
+static unsigned int		  slow_after_ms;
+
+static void
+set_timer_ms(long ms)
+{
+	struct itimerval it = { .it_value = { .tv_sec = ms / 1000,
+	    .tv_usec = (ms % 1000) * 1000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* One timer serves both: first the slow hook, then the timeout. */
 static void
 on_timeout(int sig)
 {
+	int saved = errno;
+
 	(void)sig;
+	if (current.slow_pending) {
+		current.slow_pending = 0;
+		slow_hook();
+		set_timer_ms(current.rest_ms);
+		errno = saved;
+		return;
+	}
 	answer_and_log(503, "request timeout");
 	_exit(FAULT_EXIT_TIMEOUT);
 }
@@ -162,16 +186,17 @@ fault_install(void)
 	 * the alternate stack, ASan's _exit hook would look the main stack
 	 * up in /proc, which the sandbox does not allow. */
 	sa.sa_handler = on_timeout;
-	sa.sa_flags = 0;
+	/* After the slow hook the request goes on: restart what the
+	 * signal interrupted. */
+	sa.sa_flags = SA_RESTART;
 	return sigaction(SIGALRM, &sa, NULL);
 }
 
-static void
-set_timer(unsigned int seconds)
+void
+fault_slow_hook(void (*hook)(void), unsigned int after_ms)
 {
-	struct itimerval it = { .it_value = { .tv_sec = seconds } };
-
-	setitimer(ITIMER_REAL, &it, NULL);
+	slow_hook = hook;
+	slow_after_ms = after_ms;
 }
 
 void
@@ -192,7 +217,14 @@ fault_request_begin(int fd, int request_id, const char *incident,
 	/* Without a request id there is no request to answer. */
 	current.response_started = request_id <= 0;
 	current.active = 1;
-	set_timer(timeout_s);
+	if (slow_hook != NULL && slow_after_ms < 1000L * timeout_s) {
+		current.rest_ms = 1000L * timeout_s - slow_after_ms;
+		current.slow_pending = 1;
+		set_timer_ms(slow_after_ms);
+	} else {
+		current.slow_pending = 0;
+		set_timer_ms(1000L * timeout_s);
+	}
 }
 
 void
@@ -204,6 +236,7 @@ fault_response_started(void)
 void
 fault_request_end(void)
 {
-	set_timer(0);
+	set_timer_ms(0);
+	current.slow_pending = 0;
 	current.active = 0;
 }

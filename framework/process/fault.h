@@ -33,6 +33,13 @@ void	fault_request_describe(const char *what);
  */
 void	fault_response_started(void);
 
+/*
+ * Call hook once when a request is still running after_ms, then let the
+ * request go on (the timeout still counts from its start).  The hook runs
+ * in a signal handler: it must be async-signal-safe.  NULL: none.
+ */
+void	fault_slow_hook(void (*hook)(void), unsigned int after_ms);
+
 /* The request is over: disarm the timer. */
 void	fault_request_end(void);
 

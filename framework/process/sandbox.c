@@ -84,8 +84,8 @@ static const struct allowed_syscall {
 	enum syscall_rule	 rule;
 } allowlist[] = {
 	/* Descriptors it already holds: the listening socket, the web
-	 * server's connections, the log pipe, later the broker channel and
-	 * the files it passes.  Each socket is connected or listening, so
+	 * server's connections, the hand-off queue, the log pipe, later the
+	 * broker channel and the files it passes.  Each socket is connected or listening, so
 	 * no message can go to a new address (sendmsg on a connected unix
 	 * socket refuses one, TCP ignores it, TCP fast open on a listening
 	 * socket fails); sendto must not even name one. */
@@ -94,7 +94,10 @@ static const struct allowed_syscall {
 	{ "write", ANY },
 	{ "writev", ANY },
 	{ "recvfrom", ANY },
-	{ "recvmsg", ANY },		/* descriptors from the broker only */
+	/* Descriptors come from the broker (files) and from sibling
+	 * workers (kept connections: process/handoff.h); a worker can pass
+	 * only descriptors it holds, to a queue only workers read. */
+	{ "recvmsg", ANY },
 	{ "sendto", NO_ADDR },		/* send() */
 	{ "sendmsg", ANY },
 	{ "accept4", ANY },		/* connected sockets, nothing new */

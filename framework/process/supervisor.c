@@ -42,9 +42,12 @@
 #define HEALTHY_AFTER_S		10
 #define STOP_GRACE_EXTRA_S	5
 
-/* Worker fds: the listening socket and the broker channel, fixed. */
+/* Worker fds: the listening socket, the broker channel and the two ends
+ * of the connection hand-off queue, fixed. */
 #define WORKER_LISTEN_FD	3
 #define WORKER_BROKER_FD	4
+#define WORKER_HANDOFF_IN_FD	5
+#define WORKER_HANDOFF_OUT_FD	6
 #define BROKER_SLOT		UINT_MAX
 
 struct child {
@@ -70,6 +73,7 @@ struct supervisor {
 	struct moat_config		*cfg;
 	const char			*config_path;
 	struct listener			 listener;
+	struct handoff			 handoff;
 	struct broker_link		 broker;
 	int				 exit_status;
 	int				 pid_fd;
@@ -210,31 +214,37 @@ child_free_entry(struct supervisor *s)
 
 /*
  * In the new worker: stdio, the listening socket on 3, the broker channel
- * (if any) on 4, and nothing else.  Both are moved above 10 first so that
- * neither dup2 can clobber the other.
+ * (if any) on 4, the hand-off queue on 5 and 6, and nothing else.  All
+ * are moved above 10 first so that no dup2 can clobber another.
  */
 static void
 child_setup_fds(struct supervisor *s, int log_w, int chan)
 {
-	int devnull, lfd;
+	int devnull, lfd, hin, hout;
 
 	/*
-	 * Both go above 10 before either is put in place: the channel may
-	 * itself be fd 3 (after a reload closed and reopened files), and
-	 * dup2 onto 3 first would replace it with the listening socket.
+	 * The channel may itself be fd 3 (after a reload closed and
+	 * reopened files), and dup2 onto 3 first would replace it with the
+	 * listening socket.
 	 */
 	if ((lfd = fcntl(s->listener.fd, F_DUPFD, 10)) < 0 ||
+	    (hin = fcntl(s->handoff.in, F_DUPFD, 10)) < 0 ||
+	    (hout = fcntl(s->handoff.out, F_DUPFD, 10)) < 0 ||
 	    (chan >= 0 && (chan = fcntl(chan, F_DUPFD, 10)) < 0))
 		_exit(1);
 	if ((devnull = open("/dev/null", O_RDWR)) < 0 ||
 	    dup2(devnull, STDIN_FILENO) < 0 ||
 	    dup2(log_w, STDOUT_FILENO) < 0 || dup2(log_w, STDERR_FILENO) < 0 ||
 	    dup2(lfd, WORKER_LISTEN_FD) < 0 ||
-	    (chan >= 0 && dup2(chan, WORKER_BROKER_FD) < 0))
+	    dup2(hin, WORKER_HANDOFF_IN_FD) < 0 ||
+	    dup2(hout, WORKER_HANDOFF_OUT_FD) < 0 ||
+	    (chan >= 0 ? dup2(chan, WORKER_BROKER_FD) < 0 :
+	    close(WORKER_BROKER_FD) != 0 && errno != EBADF))
 		_exit(1);
-	close_range(chan >= 0 ? WORKER_BROKER_FD + 1 : WORKER_LISTEN_FD + 1,
-	    ~0U, 0);
+	close_range(WORKER_HANDOFF_OUT_FD + 1, ~0U, 0);
 	s->listener.fd = WORKER_LISTEN_FD;
+	s->handoff.in = WORKER_HANDOFF_IN_FD;
+	s->handoff.out = WORKER_HANDOFF_OUT_FD;
 }
 
 /* A new tracked child; its log pipe is read like every other. */
@@ -285,7 +295,7 @@ spawn_worker(struct supervisor *s, unsigned int slot)
 		log_set_sink(log_sink_stderr);
 		child_setup_fds(s, pipefd[1], chan);
 		worker_main(s->app, s->router, s->cfg, &s->listener,
-		    chan >= 0 ? WORKER_BROKER_FD : -1);
+		    &s->handoff, chan >= 0 ? WORKER_BROKER_FD : -1);
 	}
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
@@ -535,7 +545,9 @@ reload(struct supervisor *s)
 	moat_log_info("reload: starting %u new workers, old ones finish "
 	    "their requests", s->nslots);
 	respawn_due(s);
-	signal_children(s, SIGTERM, true);
+	/* Not SIGTERM: a retiring worker hands its kept connections to the
+	 * new ones, which a stopping one has nobody to give to. */
+	signal_children(s, WORKER_SIGNAL_RETIRE, true);
 }
 
 static void
@@ -672,6 +684,12 @@ setup_signals(struct supervisor *s)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Not ours to handle, but blocked so that a worker forked just
+	 * before a reload keeps it pending until its handler is in place. */
+	sigemptyset(&set);
+	sigaddset(&set, WORKER_SIGNAL_RETIRE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
 	return s->sig_fd < 0 ? -1 : 0;
 }
 
@@ -717,6 +735,22 @@ startup_failed(struct supervisor *s, const char *err)
 	return 1;
 }
 
+/* Give up what start-up took once the socket was open. */
+static void
+serving_end(struct supervisor *s)
+{
+	handoff_close(&s->handoff);
+	listen_close(s->cfg, &s->listener);
+	pidfile_release(s->cfg->pidfile, s->pid_fd);
+}
+
+static int
+serving_failed(struct supervisor *s, const char *err)
+{
+	serving_end(s);
+	return startup_failed(s, err);
+}
+
 int
 supervisor_run(const struct moat_app *app, const struct router *router,
     struct moat_config *cfg, const char *config_path)
@@ -733,6 +767,7 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 	s->nslots = cfg->workers;
 	s->log_fd = s->pid_fd = s->sig_fd = -1;
 	s->broker.ctl_fd = -1;
+	s->handoff.in = s->handoff.out = -1;
 	for (i = 0; i < MAX_CHILDREN; i++)
 		s->children[i].log_fd = -1;
 	log_set_level(cfg->log_level);
@@ -746,25 +781,21 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 		pidfile_release(cfg->pidfile, s->pid_fd);
 		return startup_failed(s, err);
 	}
+	if (handoff_open(&s->handoff, err, sizeof(err)) != 0)
+		return serving_failed(s, err);
 	if (setup_signals(s) != 0) {
 		snprintf(err, sizeof(err), "signals: %s", strerror(errno));
-		listen_close(cfg, &s->listener);
-		pidfile_release(cfg->pidfile, s->pid_fd);
-		return startup_failed(s, err);
+		return serving_failed(s, err);
 	}
 	sandbox_landlock_start(cfg);
-	if (start_broker(s, err, sizeof(err)) != 0) {
-		listen_close(cfg, &s->listener);
-		pidfile_release(cfg->pidfile, s->pid_fd);
-		return startup_failed(s, err);
-	}
+	if (start_broker(s, err, sizeof(err)) != 0)
+		return serving_failed(s, err);
 	moat_log_info("%s: serving on %s with %u workers%s", app->name,
 	    cfg->listen, cfg->workers, s->broker.pid > 0 ? " and a broker" :
 	    "");
 	respawn_due(s);
 	supervise(s);
-	listen_close(cfg, &s->listener);
-	pidfile_release(cfg->pidfile, s->pid_fd);
+	serving_end(s);
 	moat_log_info("stopped");
 	return s->exit_status;
 }

@@ -34,18 +34,32 @@
  *    blocking reads that discard whatever arrives).  A connection is
  *    closed only when nothing is waiting to be read on it.
  *  - Connections idle past kept_idle_timeout (longer than nginx keeps an
- *    idle upstream connection), those a front end ignored the goodbye on,
- *    and a retiring worker's idle ones are closed cold: the web server is
- *    least likely to pick exactly those.  At WORKER_MAX_CONNS a worker
- *    stops taking connections and leaves them to the others.
+ *    idle upstream connection) and those a front end ignored the goodbye
+ *    on are closed cold: the web server is least likely to pick exactly
+ *    those.  At WORKER_MAX_CONNS a worker stops taking connections and
+ *    leaves them to the others.
  *
- * What stays: a request nginx sends on a kept connection of a worker busy
- * with a long one waits for it, as with any single-threaded worker.
+ * Passing connections on.  A kept connection belongs to one worker, and
+ * a request nginx sends on it can only be served by that worker.  Two
+ * moments would leave such a request waiting or lost, and at both the
+ * worker passes its kept connections to its siblings through the pool's
+ * hand-off queue (process/handoff.h) instead; the first idle worker takes
+ * each one over, with any request already waiting on it:
+ *  - retiring (max_requests, a reload): a retiring worker passes them all
+ *    on and exits, rather than closing them under nginx's feet.  Only a
+ *    stopping pool (SIGTERM) keeps the old way: serve what comes for a
+ *    moment, then close, since nobody would take them.
+ *  - a long request: when a request has run kept_handoff_ms, a timer
+ *    passes the worker's other kept connections on, so nothing waits for
+ *    the long one to finish while another worker is idle.
+ * A connection the queue cannot take (it is full) stays, and is shed as
+ * above.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +82,7 @@
 #include "http/response_internal.h"
 #include "process/fault.h"
 #include "process/fcgi_record.h"
+#include "process/handoff.h"
 #include "process/sandbox.h"
 #include "process/worker.h"
 #include "session/session.h"
@@ -80,10 +95,11 @@
 #define DRAIN_MAX		(256u * 1024 * 1024)
 
 struct kept_conn {
-	int		fd;
-	long long	last_used_ms;
-	bool		shed;		/* wanted gone: goodbye or close next */
-	bool		goodbye_sent;	/* waiting for the front end's close */
+	int			fd;
+	long long		last_used_ms;
+	bool			shed;	/* wanted gone: goodbye or close next */
+	bool			goodbye_sent;	/* waiting for the peer's close */
+	volatile sig_atomic_t	passed;	/* a sibling has it now */
 };
 
 struct worker {
@@ -91,8 +107,10 @@ struct worker {
 	const struct router		*router;
 	const struct moat_config	*cfg;
 	const struct listener		*listener;
+	const struct handoff		*handoff;
 	struct kept_conn		 conns[WORKER_MAX_CONNS];
 	size_t				 nconns;
+	size_t				 serving;	/* conns index, or nconns */
 	size_t				 next_conn;	/* round robin */
 	FCGX_Request			 fcgi;
 	struct arena			 arena;
@@ -108,12 +126,16 @@ struct worker {
 };
 
 static volatile sig_atomic_t	stop_requested;
+static volatile sig_atomic_t	retire_requested;
+static struct worker		*self;	/* for the slow-request hook */
 
 static void
 on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == WORKER_SIGNAL_RETIRE)
+		retire_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static int
@@ -128,7 +150,8 @@ worker_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_stop;
 	if (sigaction(SIGTERM, &sa, NULL) != 0 ||
-	    sigaction(SIGINT, &sa, NULL) != 0)
+	    sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(WORKER_SIGNAL_RETIRE, &sa, NULL) != 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) != 0 ||
@@ -201,9 +224,55 @@ conns_expire(struct worker *w, long long now)
 	}
 }
 
-/* Stop taking connections; shed the kept ones as described at the top. */
+/*
+ * Pass kept connection i to a sibling, unless nginx is closing it anyway.
+ * Async-signal-safe, for the slow-request hook: it only marks the entry,
+ * and the loop closes our copy (conns_drop_passed).
+ */
 static void
-worker_retire(struct worker *w)
+conn_pass_on(struct worker *w, size_t i)
+{
+	struct kept_conn *c = &w->conns[i];
+
+	if (!c->passed && !c->goodbye_sent &&
+	    handoff_send(w->handoff, c->fd) == 0)
+		c->passed = 1;
+}
+
+/* kept_handoff_ms into a request: the other kept connections go. */
+static void
+on_slow_request(void)
+{
+	size_t i;
+
+	for (i = 0; i < self->nconns; i++)
+		if (i != self->serving)
+			conn_pass_on(self, i);
+}
+
+static void
+conns_drop_passed(struct worker *w)
+{
+	size_t i = 0, n = 0;
+
+	while (i < w->nconns) {
+		if (w->conns[i].passed) {
+			conn_remove(w, i, true);
+			n++;
+		} else
+			i++;
+	}
+	if (n > 0)
+		moat_log_debug("passed %zu kept connections to other workers, "
+		    "%zu kept", n, w->nconns);
+}
+
+/*
+ * Stop taking connections.  pass_on: hand the kept ones to the others
+ * (see the top of this file); what stays is shed as described there.
+ */
+static void
+worker_retire(struct worker *w, bool pass_on)
 {
 	size_t i;
 
@@ -212,9 +281,12 @@ worker_retire(struct worker *w)
 	w->retiring = true;
 	w->retire_started_ms = clock_monotonic_ms();
 	for (i = 0; i < w->nconns; i++) {
+		if (pass_on)
+			conn_pass_on(w, i);
 		w->conns[i].shed = true;
 		w->conns[i].last_used_ms = w->retire_started_ms;
 	}
+	conns_drop_passed(w);
 }
 
 /* Read and throw away what is left of the request body. */
@@ -420,6 +492,7 @@ serve_connection(struct worker *w, size_t i)
 	/* FCGX_Accept_r first finishes the last request: keep it from
 	 * closing the fd we just handed it. */
 	w->fcgi.keepConnection = 1;
+	w->serving = i;
 	incident_new(w->incident);
 	/* Also bounds a peer that connects and then sends nothing. */
 	fault_request_begin(w->conns[i].fd, 0, w->incident, "(reading request)",
@@ -428,6 +501,7 @@ serve_connection(struct worker *w, size_t i)
 	if (rc < 0) {
 		/* The peer closed or spoke nonsense; libfcgi closed the fd. */
 		fault_request_end();
+		w->serving = SIZE_MAX;
 		conn_remove(w, i, false);
 		return;
 	}
@@ -444,6 +518,7 @@ serve_connection(struct worker *w, size_t i)
 	w->fcgi.keepConnection = 1;
 	FCGX_Free(&w->fcgi, 0);
 	fault_request_end();
+	w->serving = SIZE_MAX;
 	w->served++;
 	conn_after_response(w, i, peer_keeps);
 }
@@ -483,6 +558,17 @@ conns_full(struct worker *w)
 	return true;
 }
 
+/* A new entry for fd, making room first; its index. */
+static size_t
+conn_add(struct worker *w, int fd)
+{
+	conns_make_room(w);
+	memset(&w->conns[w->nconns], 0, sizeof(w->conns[w->nconns]));
+	w->conns[w->nconns].fd = fd;
+	w->conns[w->nconns].last_used_ms = clock_monotonic_ms();
+	return w->nconns++;
+}
+
 static void
 accept_connection(struct worker *w)
 {
@@ -502,22 +588,36 @@ accept_connection(struct worker *w)
 		close(fd);
 		return;
 	}
-	conns_make_room(w);
-	memset(&w->conns[w->nconns], 0, sizeof(w->conns[w->nconns]));
-	w->conns[w->nconns].fd = fd;
-	w->conns[w->nconns].last_used_ms = clock_monotonic_ms();
-	serve_connection(w, w->nconns++);
+	serve_connection(w, conn_add(w, fd));
 }
 
-/* Index of a ready kept connection, round robin; -1 if none. */
+/* A kept connection a sibling passed on; served when it has a request. */
+static void
+adopt_connection(struct worker *w)
+{
+	int fd;
+
+	if ((fd = handoff_recv(w->handoff)) < 0) {
+		/* Another worker took it first, or a transient error. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			moat_log_warn("connection hand-off: %s",
+			    strerror(errno));
+		return;
+	}
+	conn_add(w, fd);
+	moat_log_debug("took over a kept connection from another worker");
+}
+
+/* Index of a ready kept connection of the first n, round robin; -1 if
+ * none.  pfd[i] is conns[i]. */
 static int
-ready_connection(struct worker *w, const struct pollfd *pfd)
+ready_connection(struct worker *w, const struct pollfd *pfd, size_t n)
 {
 	size_t k, i;
 
-	for (k = 0; k < w->nconns; k++) {
-		i = (w->next_conn + k) % w->nconns;
-		if (pfd[i + 1].revents != 0) {
+	for (k = 0; k < n; k++) {
+		i = (w->next_conn + k) % n;
+		if (pfd[i].revents != 0) {
 			w->next_conn = i + 1;
 			return (int)i;
 		}
@@ -529,48 +629,62 @@ ready_connection(struct worker *w, const struct pollfd *pfd)
 static bool
 worker_should_run(struct worker *w)
 {
+	/* Nobody would take connections from a stopping pool. */
+	if (stop_requested)
+		worker_retire(w, false);
 	/* A worker whose broker channel broke is useless: replace it. */
-	if (stop_requested || client_lost() || (w->cfg->max_requests != 0 &&
+	if (retire_requested || client_lost() || (w->cfg->max_requests != 0 &&
 	    w->served >= w->cfg->max_requests))
-		worker_retire(w);
+		worker_retire(w, true);
 	if (!w->retiring)
 		return true;
 	return w->nconns > 0 && clock_monotonic_ms() - w->retire_started_ms < RETIRE_MAX_MS;
 }
 
+/* pfd[] of the loop: the two ways in, then the kept connections. */
+#define POLL_LISTENER	0
+#define POLL_HANDOFF	1
+#define POLL_CONNS	2
+
 static void
 worker_loop(struct worker *w)
 {
-	struct pollfd pfd[WORKER_MAX_CONNS + 1];
-	bool prefer_listen = false;
-	size_t i;
+	struct pollfd pfd[POLL_CONNS + WORKER_MAX_CONNS];
+	bool prefer_listen = false, taking;
+	size_t i, npolled;
 	int n, ci;
 
 	while (worker_should_run(w)) {
+		conns_drop_passed(w);
 		/* Before polling, so a connection that just got a request is
 		 * served rather than closed under the web server's feet. */
 		conns_expire(w, clock_monotonic_ms());
 		/* A retiring or full worker leaves new connections to the
 		 * others. */
-		pfd[0].fd = w->retiring || conns_full(w) ? -1 :
-		    w->listener->fd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		for (i = 0; i < w->nconns; i++) {
-			pfd[i + 1].fd = w->conns[i].fd;
-			pfd[i + 1].events = POLLIN;
-			pfd[i + 1].revents = 0;
+		taking = !w->retiring && !conns_full(w);
+		pfd[POLL_LISTENER].fd = taking ? w->listener->fd : -1;
+		pfd[POLL_HANDOFF].fd = taking ? w->handoff->out : -1;
+		npolled = w->nconns;
+		for (i = 0; i < npolled; i++)
+			pfd[POLL_CONNS + i].fd = w->conns[i].fd;
+		for (i = 0; i < POLL_CONNS + npolled; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
 		}
-		n = poll(pfd, w->nconns + 1, w->retiring ? 50 : 1000);
+		n = poll(pfd, POLL_CONNS + npolled, w->retiring ? 50 : 1000);
 		if (n < 0 && errno != EINTR) {
 			moat_log_error("poll: %s", strerror(errno));
 			return;
 		}
 		if (n <= 0)
 			continue;
+		/* Taken over first: a request may have waited on it. */
+		if (pfd[POLL_HANDOFF].revents & POLLIN)
+			adopt_connection(w);
 		/* Alternate so neither new nor kept connections starve. */
-		ci = ready_connection(w, pfd);
-		if ((pfd[0].revents & POLLIN) && (ci < 0 || prefer_listen))
+		ci = ready_connection(w, pfd + POLL_CONNS, npolled);
+		if ((pfd[POLL_LISTENER].revents & POLLIN) &&
+		    (ci < 0 || prefer_listen))
 			accept_connection(w);
 		else if (ci >= 0)
 			serve_connection(w, (size_t)ci);
@@ -581,11 +695,12 @@ worker_loop(struct worker *w)
 void
 worker_main(const struct moat_app *app, const struct router *router,
     const struct moat_config *cfg, const struct listener *listener,
-    int broker_fd)
+    const struct handoff *handoff, int broker_fd)
 {
-	const int keep[] = { listener->fd, broker_fd };
+	const int keep[] = { listener->fd, handoff->in, handoff->out,
+	    broker_fd };
 	const struct sandbox_fds fds = { .keep = keep,
-	    .nkeep = broker_fd >= 0 ? 2 : 1, .own = WORKER_MAX_CONNS + 8 };
+	    .nkeep = broker_fd >= 0 ? 4 : 3, .own = WORKER_MAX_CONNS + 8 };
 	char err[CONFIG_ERR_MAX];
 	struct worker *w;
 	size_t i;
@@ -600,6 +715,11 @@ worker_main(const struct moat_app *app, const struct router *router,
 	w->router = router;
 	w->cfg = cfg;
 	w->listener = listener;
+	w->handoff = handoff;
+	w->serving = SIZE_MAX;
+	self = w;
+	if (cfg->kept_handoff_ms != 0)
+		fault_slow_hook(on_slow_request, cfg->kept_handoff_ms);
 	incident_forget();
 	arena_init(&w->arena, cfg->limits.max_multipart_bytes +
 	    cfg->limits.max_body_bytes + 4 * 1024 * 1024);

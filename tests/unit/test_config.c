@@ -77,6 +77,7 @@ check_default_numbers(const struct moat_config *cfg)
 	CU_ASSERT_EQUAL(cfg->request_timeout, 10);
 	CU_ASSERT_EQUAL(cfg->max_kept_connections, 16);
 	CU_ASSERT_EQUAL(cfg->kept_idle_timeout, 300);
+	CU_ASSERT_EQUAL(cfg->kept_handoff_ms, 20);
 	CU_ASSERT_EQUAL(cfg->limits.max_body_bytes, 1 * MiB);
 	CU_ASSERT_EQUAL(cfg->limits.max_multipart_bytes, 10 * MiB);
 	CU_ASSERT_EQUAL(cfg->limits.max_file_bytes, 8 * MiB);
@@ -152,6 +153,7 @@ test_every_key(void)
 	    "request_timeout = 3600\n"
 	    "max_kept_connections = 64\n"
 	    "kept_idle_timeout = 1\n"
+	    "kept_handoff_ms = 0\n"
 	    "max_body_bytes = 2M\n"
 	    "max_multipart_bytes = 1G\n"
 	    "max_file_bytes = 100k\n"
@@ -183,6 +185,7 @@ test_every_key(void)
 	CU_ASSERT_EQUAL(cfg.request_timeout, 3600);
 	CU_ASSERT_EQUAL(cfg.max_kept_connections, 64);
 	CU_ASSERT_EQUAL(cfg.kept_idle_timeout, 1);
+	CU_ASSERT_EQUAL(cfg.kept_handoff_ms, 0);
 	CU_ASSERT_EQUAL(cfg.limits.max_body_bytes, 2 * MiB);
 	CU_ASSERT_EQUAL(cfg.limits.max_multipart_bytes, 1 * GiB);
 	CU_ASSERT_EQUAL(cfg.limits.max_file_bytes, 100 * KiB);
