@@ -175,26 +175,11 @@ bench_pg_stop() {
 
 # --- nginx -------------------------------------------------------------------------
 
-# The CGI variables of Moat's shipped site (deploy/nginx/moat.conf) for
-# plain HTTP, one fastcgi_param line each, indented for a location block.
+# The CGI variables of Moat's shipped site (deploy/nginx/moat.conf), read
+# from it so the two cannot drift apart (SERVER_SOFTWARE tells Moat it may
+# send nginx a goodbye), one fastcgi_param line each, indented for a
+# location block.  Needs SRC.
 bench_fastcgi_params() {
-	cat <<'EOF'
-            fastcgi_param REQUEST_METHOD    $request_method;
-            fastcgi_param REQUEST_URI       $request_uri;
-            fastcgi_param DOCUMENT_URI      $document_uri;
-            fastcgi_param SCRIPT_NAME       $fastcgi_script_name;
-            fastcgi_param QUERY_STRING      $query_string;
-            fastcgi_param CONTENT_TYPE      $content_type;
-            fastcgi_param CONTENT_LENGTH    $content_length;
-            fastcgi_param SERVER_PROTOCOL   $server_protocol;
-            fastcgi_param REQUEST_SCHEME    $scheme;
-            fastcgi_param GATEWAY_INTERFACE CGI/1.1;
-            fastcgi_param REMOTE_ADDR       $remote_addr;
-            fastcgi_param REMOTE_PORT       $remote_port;
-            fastcgi_param SERVER_ADDR       $server_addr;
-            fastcgi_param SERVER_PORT       $server_port;
-            fastcgi_param SERVER_NAME       $server_name;
-            fastcgi_param HTTP_HOST         $host;
-            fastcgi_param HTTP_PROXY        "";
-EOF
+	sed -n 's/^[[:space:]]*\(fastcgi_param[[:space:]].*\)$/            \1/p' \
+		"$SRC/deploy/nginx/moat.conf"
 }
