@@ -154,6 +154,9 @@ on_timeout(int sig)
 	int saved = errno;
 
 	(void)sig;
+	/* Armed for a request that is over (fault_request_end leaves it). */
+	if (!current.active)
+		return;
 	if (current.slow_pending) {
 		current.slow_pending = 0;
 		slow_hook();
@@ -216,7 +219,8 @@ fault_request_begin(int fd, int request_id, const char *incident,
 	fault_request_describe(what);
 	/* Without a request id there is no request to answer. */
 	current.response_started = request_id <= 0;
-	current.active = 1;
+	/* Armed before it counts as active: a tick still due from the last
+	 * request must find nothing to time out. */
 	if (slow_hook != NULL && slow_after_ms < 1000L * timeout_s) {
 		current.rest_ms = 1000L * timeout_s - slow_after_ms;
 		current.slow_pending = 1;
@@ -225,6 +229,15 @@ fault_request_begin(int fd, int request_id, const char *incident,
 		current.slow_pending = 0;
 		set_timer_ms(1000L * timeout_s);
 	}
+	current.active = 1;
+}
+
+void
+fault_request_identified(int request_id, const char *what)
+{
+	current.request_id = request_id;
+	fault_request_describe(what);
+	current.response_started = request_id <= 0;
 }
 
 void
@@ -236,7 +249,9 @@ fault_response_started(void)
 void
 fault_request_end(void)
 {
-	set_timer_ms(0);
+	/* The timer stays armed: the next request re-arms it, and a tick
+	 * between requests finds nothing active.  That saves a system call
+	 * per request. */
 	current.slow_pending = 0;
 	current.active = 0;
 }

@@ -28,6 +28,12 @@ void	fault_request_begin(int fd, int request_id, const char *incident,
 void	fault_request_describe(const char *what);
 
 /*
+ * The request begun on fd has been read: its FastCGI id and a short
+ * description.  The timer keeps running from fault_request_begin.
+ */
+void	fault_request_identified(int request_id, const char *what);
+
+/*
  * The response is being written: a fault from now on cannot send a page
  * (the client already has part of one), so it only logs and exits.
  */
@@ -40,7 +46,7 @@ void	fault_response_started(void);
  */
 void	fault_slow_hook(void (*hook)(void), unsigned int after_ms);
 
-/* The request is over: disarm the timer. */
+/* The request is over: neither timer nor faults answer on it now. */
 void	fault_request_end(void);
 
 /* Build the raw FastCGI records of a complete error response (tests). */

@@ -494,7 +494,8 @@ serve_connection(struct worker *w, size_t i)
 	w->fcgi.keepConnection = 1;
 	w->serving = i;
 	incident_new(w->incident);
-	/* Also bounds a peer that connects and then sends nothing. */
+	/* From here request_timeout bounds reading and serving together,
+	 * and a peer that connects and then sends nothing. */
 	fault_request_begin(w->conns[i].fd, 0, w->incident, "(reading request)",
 	    w->cfg->request_timeout);
 	rc = FCGX_Accept_r(&w->fcgi);
@@ -510,8 +511,7 @@ serve_connection(struct worker *w, size_t i)
 	w->goodbye = peer_keeps && (w->conns[i].shed || w->retiring) &&
 	    peer_is_nginx(&w->fcgi);
 	w->conn_usable = true;
-	fault_request_begin(w->fcgi.ipcFd, w->fcgi.requestId, w->incident,
-	    "(request)", w->cfg->request_timeout);
+	fault_request_identified(w->fcgi.requestId, "(request)");
 	handle_request(w);
 	/* The response went out whole (fcgi_record.c): libfcgi only has
 	 * its buffers to free, and must neither write nor close. */
