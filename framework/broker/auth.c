@@ -658,6 +658,13 @@ auth_request_end(struct channel *ch)
 	flow_wipe(ch);
 }
 
+bool
+auth_request_holds_state(const struct channel *ch)
+{
+	return ch->has_session || ch->user_id != 0 ||
+	    ch->role != ROLE_ANONYMOUS || ch->auth.op != 0;
+}
+
 /* --- the operations ------------------------------------------------------- */
 
 int

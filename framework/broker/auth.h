@@ -154,4 +154,10 @@ void	auth_network(const char *addr, size_t len, char *out, size_t outlen);
 /* The request is over: forget its session and wipe what is left. */
 void	auth_request_end(struct channel *ch);
 
+/*
+ * Whether the channel's request holds anything auth_request_end would
+ * forget: a session, a user or role, or a session operation under way.
+ */
+bool	auth_request_holds_state(const struct channel *ch);
+
 #endif

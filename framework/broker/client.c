@@ -6,7 +6,11 @@
  * a broker that never answers.  The broker learns that a request began
  * only from the first statement of that request (PROTO_FLAG_BEGIN on its
  * frame), so pages that touch no data cost the broker nothing, and those
- * that do cost one exchange per statement or batch.
+ * that do cost one exchange per statement or batch.  The end of a request
+ * is a message of its own (REQUEST_END) only when the broker holds
+ * something of it to forget, i.e. after a session operation; otherwise
+ * the next request's first frame ends it (dispatch.c refuses that when
+ * the broker does hold a session, so a worker cannot skip the forgetting).
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -34,6 +38,7 @@ static int			 channel = -1;
 static bool			 lost;
 static bool			 unavailable;	/* this request saw DOWN */
 static bool			 in_request;
+static bool			 session_asked;	/* the broker holds request state */
 static uint32_t			 next_seq;
 static char			 sqlstate[6];
 static struct proto_writer	 tx;
@@ -132,12 +137,14 @@ client_unavailable(void)
 void
 client_request_end(void)
 {
+	bool end_message = in_request && session_asked && !lost;
+
 	sqlstate[0] = '\0';
 	unavailable = false;
-	if (!in_request || lost)
-		return;
 	in_request = false;
-	send_oneway(PROTO_OP_REQUEST_END);
+	session_asked = false;
+	if (end_message)
+		send_oneway(PROTO_OP_REQUEST_END);
 }
 
 static void
@@ -285,6 +292,7 @@ client_begin(uint16_t op)
 int
 client_exchange(struct proto_reader *r)
 {
+	session_asked = true;
 	return round_trip(r) < 0 ? -1 : 0;
 }
 

@@ -10,7 +10,10 @@
 /* Greet the broker on fd (HELLO); -1 if it does not answer properly. */
 int	client_attach(int fd);
 
-/* The request is over: tell the broker if it was told it began. */
+/*
+ * The request is over: tell the broker if it holds session state of it
+ * (otherwise the next request's first frame ends it).
+ */
 void	client_request_end(void);
 
 struct proto_reader;

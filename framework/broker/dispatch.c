@@ -52,6 +52,27 @@ op_hello(struct dispatch_ctx *ctx, struct channel *ch, struct proto_reader *r)
 	return 0;
 }
 
+/*
+ * REQUEST_BEGIN, or a frame with PROTO_FLAG_BEGIN on an op whose row in
+ * op_rules says OP_BEGINS, starts a request.  From idle that is all it
+ * does.  Inside a request it also ends the previous one, which the worker
+ * may leave open when it held nothing to forget: no session, no user, no
+ * session operation under way.  A request that held any of those must
+ * end with REQUEST_END, so a worker can never carry one request's
+ * identity into the next.
+ */
+static int
+begin_request(struct channel *ch, uint16_t op)
+{
+	if (ch->state != CH_IDLE &&
+	    (ch->state != CH_REQUEST || auth_request_holds_state(ch)))
+		return channel_violation(ch, "op %u begins a request in state "
+		    "%s%s", op, channel_state_name(ch->state),
+		    ch->state == CH_REQUEST ? " holding a session" : "");
+	ch->state = CH_REQUEST;
+	return 0;
+}
+
 /* One-way: the worker does not wait for an answer. */
 static int
 op_request_begin(struct dispatch_ctx *ctx, struct channel *ch,
@@ -59,8 +80,7 @@ op_request_begin(struct dispatch_ctx *ctx, struct channel *ch,
 {
 	if (proto_reader_end(r) != 0)
 		return channel_violation(ch, "malformed REQUEST_BEGIN");
-	ch->state = CH_REQUEST;
-	return 0;
+	return begin_request(ch, r->hdr.op);
 }
 
 static int
@@ -266,79 +286,77 @@ op_file_open(struct dispatch_ctx *ctx, struct channel *ch,
 	return read_single(ctx, ch, r, FILE_OP_OPEN);
 }
 
+/* What a row of op_rules lets its op do besides run in its states. */
+#define OP_BEGINS	0x1	/* may carry PROTO_FLAG_BEGIN */
+
+/*
+ * One row states everything an op may do: the states it is allowed in,
+ * whether its frame may also begin a request, and its handler.
+ */
 static const struct op_rule {
 	uint16_t	 op;
 	unsigned int	 states;
+	unsigned int	 flags;
 	int		(*handle)(struct dispatch_ctx *, struct channel *,
 			    struct proto_reader *);
 } op_rules[] = {
-	{ PROTO_OP_HELLO,		S(CH_NEW),		op_hello },
-	{ PROTO_OP_REQUEST_BEGIN,	S(CH_IDLE),		op_request_begin },
-	{ PROTO_OP_REQUEST_END,		S(CH_REQUEST),		op_request_end },
-	{ PROTO_OP_STMT,		S(CH_REQUEST),		op_stmt },
-	{ PROTO_OP_BATCH,		S(CH_REQUEST),		op_batch },
-	{ PROTO_OP_FILE_STORE,		S(CH_REQUEST),		op_file_store },
-	{ PROTO_OP_FILE_OPEN,		S(CH_REQUEST),		op_file_open },
-	{ PROTO_OP_PING,		S(CH_IDLE) | S(CH_REQUEST), op_ping },
-	{ PROTO_OP_SESSION_LOAD,	S(CH_REQUEST),	auth_op_session_load },
-	{ PROTO_OP_SESSION_START,	S(CH_REQUEST),	auth_op_session_start },
-	{ PROTO_OP_LOGIN,		S(CH_REQUEST),	auth_op_login },
-	{ PROTO_OP_REGISTER,		S(CH_REQUEST),	auth_op_register },
-	{ PROTO_OP_LOGOUT,		S(CH_REQUEST),	auth_op_logout },
-	{ PROTO_OP_PASSWORD_CHANGE,	S(CH_REQUEST),
+	{ PROTO_OP_HELLO,	  S(CH_NEW),	 0,	    op_hello },
+	{ PROTO_OP_REQUEST_BEGIN, S(CH_IDLE) | S(CH_REQUEST), 0,
+	    op_request_begin },
+	{ PROTO_OP_REQUEST_END,	  S(CH_REQUEST), 0,	    op_request_end },
+	{ PROTO_OP_STMT,	  S(CH_REQUEST), OP_BEGINS, op_stmt },
+	{ PROTO_OP_BATCH,	  S(CH_REQUEST), OP_BEGINS, op_batch },
+	{ PROTO_OP_FILE_STORE,	  S(CH_REQUEST), OP_BEGINS, op_file_store },
+	{ PROTO_OP_FILE_OPEN,	  S(CH_REQUEST), OP_BEGINS, op_file_open },
+	{ PROTO_OP_PING,	  S(CH_IDLE) | S(CH_REQUEST), 0, op_ping },
+	{ PROTO_OP_SESSION_LOAD,  S(CH_REQUEST), OP_BEGINS,
+	    auth_op_session_load },
+	{ PROTO_OP_SESSION_START, S(CH_REQUEST), OP_BEGINS,
+	    auth_op_session_start },
+	{ PROTO_OP_LOGIN,	  S(CH_REQUEST), OP_BEGINS, auth_op_login },
+	{ PROTO_OP_REGISTER,	  S(CH_REQUEST), OP_BEGINS, auth_op_register },
+	{ PROTO_OP_LOGOUT,	  S(CH_REQUEST), OP_BEGINS, auth_op_logout },
+	{ PROTO_OP_PASSWORD_CHANGE, S(CH_REQUEST), OP_BEGINS,
 	    auth_op_password_change },
-	{ PROTO_OP_ACCOUNT_LOCK,	S(CH_REQUEST),	auth_op_account_lock },
+	{ PROTO_OP_ACCOUNT_LOCK,  S(CH_REQUEST), OP_BEGINS,
+	    auth_op_account_lock },
 };
 
-/* Ops that may carry PROTO_FLAG_BEGIN: those that start a request's work. */
-static bool
-op_may_begin(uint16_t op)
+static const struct op_rule *
+op_rule_find(uint16_t op)
 {
-	switch (op) {
-	case PROTO_OP_STMT:
-	case PROTO_OP_BATCH:
-	case PROTO_OP_FILE_STORE:
-	case PROTO_OP_FILE_OPEN:
-	case PROTO_OP_SESSION_LOAD:
-	case PROTO_OP_SESSION_START:
-	case PROTO_OP_LOGIN:
-	case PROTO_OP_REGISTER:
-	case PROTO_OP_LOGOUT:
-	case PROTO_OP_PASSWORD_CHANGE:
-	case PROTO_OP_ACCOUNT_LOCK:
-		return true;
-	default:
-		return false;
-	}
+	size_t i;
+
+	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++)
+		if (op_rules[i].op == op)
+			return &op_rules[i];
+	return NULL;
 }
 
 int
 dispatch_frame(struct dispatch_ctx *ctx, struct channel *ch,
     const unsigned char *msg, size_t len)
 {
+	const struct op_rule *rule;
 	struct proto_reader r;
-	size_t i;
 
 	ctx->has_reply = false;
 	if (proto_reader_init(&r, msg, len) != 0)
 		return channel_violation(ch, "malformed frame (%zu bytes)", len);
+	if ((rule = op_rule_find(r.hdr.op)) == NULL)
+		return channel_violation(ch, "unknown op %u", r.hdr.op);
 	if (r.hdr.flags & PROTO_FLAG_BEGIN) {
-		/* The frame also begins a request: as REQUEST_BEGIN would. */
-		if (ch->state != CH_IDLE || !op_may_begin(r.hdr.op))
-			return channel_violation(ch, "begin flag on op %u in state %s",
-			    r.hdr.op, channel_state_name(ch->state));
-		ch->state = CH_REQUEST;
-	}
-	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++) {
-		if (op_rules[i].op != r.hdr.op)
-			continue;
-		if (!(op_rules[i].states & S(ch->state)))
-			return channel_violation(ch, "op %u not allowed in state %s",
-			    r.hdr.op, channel_state_name(ch->state));
-		if (ctx->fd >= 0 && r.hdr.op != PROTO_OP_FILE_STORE)
-			return channel_violation(ch, "a descriptor came with op %u",
+		if (!(rule->flags & OP_BEGINS))
+			return channel_violation(ch, "begin flag on op %u",
 			    r.hdr.op);
-		return op_rules[i].handle(ctx, ch, &r);
+		if (begin_request(ch, r.hdr.op) != 0)
+			return -1;
 	}
-	return channel_violation(ch, "unknown op %u", r.hdr.op);
+	if (!(rule->states & S(ch->state)))
+		return channel_violation(ch, "op %u not allowed in state %s",
+		    r.hdr.op, channel_state_name(ch->state));
+	if (ctx->fd >= 0 && r.hdr.op != PROTO_OP_FILE_STORE)
+		return channel_violation(ch, "a descriptor came with op %u",
+		    r.hdr.op);
+	return rule->handle(ctx, ch, &r);
 }

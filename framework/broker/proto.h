@@ -36,9 +36,12 @@
 #define PROTO_HEADER_LEN	12
 
 /*
- * On the first statement (STMT, BATCH, FILE_*) of a request: the request
- * begins with it.  It saves the separate REQUEST_BEGIN message, and with
- * it one wake-up of the broker per request.
+ * On the first frame of a request that the broker sees (a statement, a
+ * file or a session op): the request begins with it.  It saves the
+ * separate REQUEST_BEGIN message, and with it one wake-up of the broker
+ * per request.  It also ends the previous request if that held no session
+ * (the worker sends REQUEST_END only after session ops), so a page that
+ * runs one statement costs one exchange and nothing else.
  */
 #define PROTO_FLAG_BEGIN	0x0001
 #define PROTO_FLAGS_KNOWN	PROTO_FLAG_BEGIN
@@ -49,7 +52,7 @@ enum proto_op {
 	/* worker -> broker */
 	PROTO_OP_HELLO = 1,		/* first frame on a channel */
 	PROTO_OP_REQUEST_BEGIN,		/* an HTTP request starts */
-	PROTO_OP_REQUEST_END,		/* it is over */
+	PROTO_OP_REQUEST_END,		/* it is over; forget its session */
 	PROTO_OP_STMT,			/* run one named statement */
 	PROTO_OP_BATCH,			/* run several, one round trip */
 	PROTO_OP_FILE_STORE,		/* store content under a name */

@@ -272,31 +272,67 @@ test_batches_and_files(void)
 	CU_ASSERT_EQUAL(ch->file_op, FILE_OP_OPEN);
 }
 
+/* A note_add statement with the begin flag, in w. */
+static void
+begin_note_add(uint32_t seq)
+{
+	proto_writer_begin(&w, PROTO_OP_STMT, seq);
+	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
+	proto_put_text(&w, "note_add", 8);
+	proto_put_text(&w, "t", 1);
+	proto_put_bool(&w, false);
+}
+
 static void
 test_begin_flag(void)
 {
 	/* A statement that begins its request, from idle. */
 	channel_in(CH_IDLE, 0, ROLE_USER);
-	proto_writer_begin(&w, PROTO_OP_STMT, 11);
-	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
-	proto_put_text(&w, "note_add", 8);
-	proto_put_text(&w, "t", 1);
-	proto_put_bool(&w, false);
+	begin_note_add(11);
 	CU_ASSERT_EQUAL(run(-1, NULL), 0);
 	CU_ASSERT_EQUAL(ch->state, CH_DB);
-	/* Not while a request is already open, and not on other ops. */
+	/*
+	 * Inside a request that held nothing, it ends that one and begins
+	 * its own (the worker sent no REQUEST_END).
+	 */
+	channel_in(CH_REQUEST, 0, ROLE_ANONYMOUS);
+	begin_note_add(12);
+	CU_ASSERT_EQUAL(run(-1, NULL), 0);
+	CU_ASSERT_EQUAL(ch->state, CH_DB);
+	/* Not while the open request holds a user, a role or a session. */
 	channel_in(CH_REQUEST, 0, ROLE_USER);
-	proto_writer_begin(&w, PROTO_OP_STMT, 12);
-	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
-	proto_put_text(&w, "note_add", 8);
+	begin_note_add(13);
 	CU_ASSERT_EQUAL(run(-1, NULL), -1);
-	CU_ASSERT_STRING_EQUAL(ch->reason, "begin flag on op 4 in state "
-	    "request");
+	CU_ASSERT_STRING_EQUAL(ch->reason, "op 4 begins a request in state "
+	    "request holding a session");
+	channel_in(CH_REQUEST, 7, ROLE_ANONYMOUS);
+	begin_note_add(14);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	channel_in(CH_REQUEST, 0, ROLE_ANONYMOUS);
+	ch->has_session = true;
+	begin_note_add(15);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_TRUE(ch->has_session);
+	/* Nor on ops that do not start a request's work. */
 	channel_in(CH_IDLE, 0, ROLE_USER);
 	proto_writer_begin(&w, PROTO_OP_PING, 13);
 	proto_writer_flags(&w, PROTO_FLAG_BEGIN);
 	CU_ASSERT_EQUAL(run(-1, NULL), -1);
-	CU_ASSERT_STRING_EQUAL(ch->reason, "begin flag on op 8 in state idle");
+	CU_ASSERT_STRING_EQUAL(ch->reason, "begin flag on op 8");
+	/* REQUEST_BEGIN follows the same rule as the flag. */
+	channel_in(CH_REQUEST, 0, ROLE_ANONYMOUS);
+	proto_writer_begin(&w, PROTO_OP_REQUEST_BEGIN, 0);
+	CU_ASSERT_EQUAL(run(-1, NULL), 0);
+	CU_ASSERT_EQUAL(ch->state, CH_REQUEST);
+	ch->has_session = true;
+	proto_writer_begin(&w, PROTO_OP_REQUEST_BEGIN, 0);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "op 2 begins a request in state "
+	    "request holding a session");
+	channel_in(CH_DB, 0, ROLE_ANONYMOUS);
+	begin_note_add(16);
+	CU_ASSERT_EQUAL(run(-1, NULL), -1);
+	CU_ASSERT_STRING_EQUAL(ch->reason, "op 4 begins a request in state db");
 }
 
 static void
