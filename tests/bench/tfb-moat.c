@@ -12,6 +12,16 @@
  *   GET /updates?queries=N    N random rows, each given a new random number
  *                             1..10000 and written back; answers the array
  *
+ * Not TechEmpower's, for what a session costs (tfb.sh's "session" rows):
+ *
+ *   GET /session/db           the db page, for whoever is signed in: the row
+ *                             and the user's id (0 for nobody).  Without a
+ *                             cookie it costs what /db costs; with one the
+ *                             broker loads the session first
+ *   GET /session/form         a CSRF token (starts an anonymous session)
+ *   POST /session/signin      username, password, csrf_token: registers the
+ *                             name if it is new, then signs in
+ *
  * Statements: tests/bench/tfb.catalogue.  The routes declare no fields, so
  * "queries" reaches the handler raw: TFB wants a bad value read as 1, where a
  * declared MOAT_FIELD_INT would answer 400.
@@ -334,6 +344,53 @@ tfb_fortunes(const struct moat_request *req, struct moat_response *res)
 	return moat_render(req, res, "fortunes.html", v);
 }
 
+static int
+tfb_session_db(const struct moat_request *req, struct moat_response *res)
+{
+	struct moat_buf *b = moat_response_body(res);
+	int64_t user = moat_session_user(req);
+	struct world w;
+
+	if (tfb_read_worlds(req, &w, 1) != 0)
+		return -1;
+	moat_buf_printf(b, "{\"id\":%lld,\"randomNumber\":%lld,\"user\":%lld}",
+	    (long long)w.id, (long long)w.number, (long long)user);
+	return tfb_finish(res, "application/json");
+}
+
+static int
+tfb_session_form(const struct moat_request *req, struct moat_response *res)
+{
+	const char *csrf = moat_csrf_token(req);
+
+	if (csrf == NULL)
+		return -1;
+	moat_buf_puts(moat_response_body(res), csrf);
+	return tfb_finish(res, "text/plain");
+}
+
+static int
+tfb_session_signin(const struct moat_request *req, struct moat_response *res)
+{
+	const char *name = moat_request_field_text(req, "username");
+	const char *pw = moat_request_field_text(req, "password");
+	enum moat_auth a;
+
+	a = moat_register(req, name, pw);
+	if (a != MOAT_AUTH_OK && a != MOAT_AUTH_TAKEN)
+		return moat_response_text(res, 503, "cannot register\n");
+	if (moat_login(req, name, pw, NULL) != MOAT_AUTH_OK)
+		return moat_response_text(res, 403, "not signed in\n");
+	return moat_response_text(res, 200, "signed in\n");
+}
+
+static const struct moat_field tfb_credentials[] = {
+	{ .name = "username", .type = MOAT_FIELD_STRING, .required = true,
+	    .min_len = 1, .max_len = MOAT_USERNAME_MAX },
+	{ .name = "password", .type = MOAT_FIELD_STRING, .required = true,
+	    .max_len = MOAT_PASSWORD_MAX },
+};
+
 static const struct moat_route tfb_routes[] = {
 	{ .method = "GET", .pattern = "/plaintext", .handler = tfb_plaintext },
 	{ .method = "GET", .pattern = "/json", .handler = tfb_json },
@@ -342,6 +399,12 @@ static const struct moat_route tfb_routes[] = {
 	    .handler = tfb_queries_handler },
 	{ .method = "GET", .pattern = "/fortunes", .handler = tfb_fortunes },
 	{ .method = "GET", .pattern = "/updates", .handler = tfb_updates },
+	{ .method = "GET", .pattern = "/session/db", .handler = tfb_session_db },
+	{ .method = "GET", .pattern = "/session/form",
+	    .handler = tfb_session_form },
+	{ .method = "POST", .pattern = "/session/signin",
+	    .handler = tfb_session_signin, .fields = tfb_credentials,
+	    .nfields = MOAT_NELEM(tfb_credentials) },
 };
 
 int

@@ -17,6 +17,12 @@
 #          kept ones.  BENCH_PHP_KEEPALIVE=1 gives it moat's settings anyway.
 #   nginx  return 200 "Hello, World!": the ceiling, plaintext only
 #
+# One more type is Moat's alone: "session", the db page of tfb-moat's
+# /session/db twice, anonymous (moat-anon: no cookie) and signed in
+# (moat-signed: the broker loads the session before the statement), to
+# show what a session costs.  The report also gives each peer's resident
+# memory (VmRSS, and the peak VmHWM) per process role after the runs.
+#
 # wrk -t2 at each connection count, every test type, rounds interleaved
 # across the peers (the peers' order rotates each round); the tables give
 # medians over the rounds.  A measurement, not a test: it fails only if it
@@ -51,7 +57,7 @@ SECS=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-3}
 CONNS_LIST=${BENCH_CONNS:-16 64}
 QUERIES=${BENCH_QUERIES:-20}
-TYPES=${BENCH_TYPES:-plaintext json db queries fortunes updates}
+TYPES=${BENCH_TYPES:-plaintext json db queries fortunes updates session}
 WARMUP=${BENCH_WARMUP:-2}
 RESULTS=${BENCH_RESULTS:-$SRC/tests/bench/results}
 SMOKE=${BENCH_SMOKE:-}
@@ -70,7 +76,7 @@ for c in $CONNS_LIST; do
 	[[ $c =~ ^[1-9][0-9]*$ && $c -ge 2 && $c -le 1024 ]] ||
 		die "BENCH_CONNS must be connection counts of 2-1024"
 done
-ALL_TYPES=(plaintext json db queries fortunes updates)
+ALL_TYPES=(plaintext json db queries fortunes updates session)
 for t in $TYPES; do
 	[[ " ${ALL_TYPES[*]} " == *" $t "* ]] || die "unknown test type $t (BENCH_TYPES: ${ALL_TYPES[*]})"
 done
@@ -245,6 +251,9 @@ for p in "${PEERS[@]}"; do
 	bench_free_port
 	PORT[$p]=$FREE_PORT
 done
+# The session rows' two views of the one Moat app.
+PORT[moat-anon]=${PORT[moat]}
+PORT[moat-signed]=${PORT[moat]}
 
 start_nginx() {
 	local n=$WORK/nginx params php_up php_keep
@@ -435,10 +444,48 @@ validate() {
 		fail "$peer fortunes" "no fortune added at request time"
 }
 
+# A signed-in session for the moat-signed rows, the way a browser gets
+# one: a form's CSRF token with its anonymous session, then the log-in
+# (registering the name first), which replaces the session.
+SESSION_COOKIE=
+sign_in() {
+	local base="http://127.0.0.1:${PORT[moat]}" csrf tok
+	csrf=$("${CURL[@]}" -D "$WORK/form.headers" "$base/session/form") || return 1
+	tok=$(sed -n 's/^Set-Cookie: __Host-moat=\([^;]*\);.*/\1/Ip' "$WORK/form.headers" | tr -d '\r')
+	"${CURL[@]}" -o /dev/null -D "$WORK/signin.headers" -H "Cookie: __Host-moat=$tok" \
+		--data-urlencode username=tfb --data-urlencode 'password=tfb bench password' \
+		--data-urlencode "csrf_token=$csrf" "$base/session/signin" || return 1
+	tok=$(sed -n 's/^Set-Cookie: __Host-moat=\([^;]*\);.*/\1/Ip' "$WORK/signin.headers" | tr -d '\r')
+	[[ -n $tok ]] || return 1
+	SESSION_COOKIE="__Host-moat=$tok"
+}
+
+# The session page: a World row, and the user (0 when nobody is signed in).
+validate_session() {
+	local body p hdr
+	for p in moat-anon moat-signed; do
+		mapfile -t hdr < <(wrk_args "$p")
+		body=$("${CURL[@]}" "${hdr[@]}" "http://127.0.0.1:${PORT[$p]}/session/db" 2>&1) || true
+		case $p in
+		moat-anon) [[ $body =~ ^\{\"id\":[0-9]+,\"randomNumber\":[0-9]+,\"user\":0\}$ ]] ;;
+		*) [[ $body =~ ^\{\"id\":[0-9]+,\"randomNumber\":[0-9]+,\"user\":[1-9][0-9]*\}$ ]] ;;
+		esac || fail "$p session" "GET /session/db answered: ${body:0:200}"
+	done
+}
+
+# wrk_args PEER: the request headers that make a peer's view (one word each).
+wrk_args() {
+	[[ $1 != moat-signed ]] || printf '%s\n' -H "Cookie: $SESSION_COOKIE"
+}
+
 say "checking every answer of every peer"
 for p in "${PEERS[@]}"; do
 	validate "$p"
 done
+if [[ " $TYPES " == *" session "* ]]; then
+	sign_in || fail moat-signed "signing in through /session/form and /session/signin failed"
+	validate_session
+fi
 if ((${#FAILS[@]} > 0)); then
 	for f in "${FAILS[@]}"; do
 		printf '%s: wrong answer: %s\n' "$BENCH_NAME" "$f" >&2
@@ -452,12 +499,17 @@ say "all answers are right"
 type_path() {
 	case $1 in
 	queries | updates) printf '/%s?queries=%s' "$1" "$QUERIES" ;;
+	session) printf '/session/db' ;;
 	*) printf '/%s' "$1" ;;
 	esac
 }
 
 peers_of() {
-	if [[ $1 == plaintext ]]; then printf '%s\n' "${PEERS[@]}"; else printf '%s\n' moat bare php; fi
+	case $1 in
+	plaintext) printf '%s\n' "${PEERS[@]}" ;;
+	session) printf '%s\n' moat-anon moat-signed ;;
+	*) printf '%s\n' moat bare php ;;
+	esac
 }
 
 RUNS=$WORK/tfb-runs.tsv
@@ -466,10 +518,11 @@ printf 'round\ttype\tconns\tpeer\trequests\tduration_us\tp50_us\tp99_us\tmax_us\
 # run_wrk ROUND TYPE CONNS PEER: one measured run, a line of $RUNS.  wrk
 # stops itself after SECS; timeout(1) bounds a wrk that would not.
 run_wrk() {
-	local round=$1 type=$2 conns=$3 peer=$4 url out line k v
+	local round=$1 type=$2 conns=$3 peer=$4 url out line k v hdr
 	local -A f=()
 	url="http://127.0.0.1:${PORT[$peer]}$(type_path "$type")"
-	out=$(timeout $((SECS + WRK_TIMEOUT + 20)) wrk -t2 -c"$conns" -d"${SECS}s" \
+	mapfile -t hdr < <(wrk_args "$peer")
+	out=$(timeout $((SECS + WRK_TIMEOUT + 20)) wrk -t2 -c"$conns" -d"${SECS}s" "${hdr[@]}" \
 		--timeout "${WRK_TIMEOUT}s" -s "$SRC/tests/bench/tfb.lua" "$url" 2>&1) || true
 	line=$(grep '^tfb-wrk ' <<<"$out" || true)
 	if [[ -z $line ]]; then
@@ -491,7 +544,8 @@ if ((WARMUP > 0)); then
 	say "warm-up: ${WARMUP}s per peer and test type"
 	for t in $TYPES; do
 		for p in $(peers_of "$t"); do
-			timeout $((WARMUP + 20)) wrk -t2 -c16 -d"${WARMUP}s" \
+			mapfile -t hdr < <(wrk_args "$p")
+			timeout $((WARMUP + 20)) wrk -t2 -c16 -d"${WARMUP}s" "${hdr[@]}" \
 				"http://127.0.0.1:${PORT[$p]}$(type_path "$t")" >/dev/null 2>&1 || true
 		done
 	done
@@ -512,6 +566,52 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		done
 	done
 done
+
+# --- memory ----------------------------------------------------------------------
+
+# children_of PID: the pids whose parent is PID, from /proc.
+children_of() {
+	local st
+	for st in /proc/[0-9]*/stat; do
+		# Field 4 is the parent; the name in field 2 may hold spaces.
+		awk -v want="$1" '{ sub(/^.*\) /, ""); if ($2 == want) print FILENAME }' "$st" 2>/dev/null
+	done | sed -n 's|^/proc/\([0-9]*\)/stat$|\1|p'
+}
+
+# mem_row PEER ROLE PID...: one line of MEMORY: the number of processes,
+# the median and largest VmRSS and the largest VmHWM, in KiB.
+MEMORY=$WORK/tfb-memory.tsv
+: >"$MEMORY"
+mem_row() {
+	local peer=$1 role=$2 pid
+	shift 2
+	for pid in "$@"; do
+		awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { if (r != "") print r "\t" h }' \
+			"/proc/$pid/status" 2>/dev/null
+	done | sort -n | awk -F'\t' -v peer="$peer" -v role="$role" '
+		{ r[++n] = $1; if ($2 > h) h = $2 }
+		END { if (n) printf "%s\t%s\t%d\t%d\t%d\t%d\n", peer, role, n, r[int((n + 1) / 2)], r[n], h }' >>"$MEMORY"
+}
+
+# Moat's broker is the child that logged as broker[PID]; the others are
+# workers.  Read right after the runs, before anything is stopped.
+measure_memory() {
+	local broker kids=() workers=() k
+	broker=$(sed -n 's/.* broker\[\([0-9]*\)\] .*/\1/p' "$WORK/moat.log" | tail -n 1)
+	mapfile -t kids < <(children_of "$MOAT_PID")
+	for k in "${kids[@]}"; do
+		[[ $k == "$broker" ]] || workers+=("$k")
+	done
+	mem_row moat worker "${workers[@]}"
+	[[ -z $broker ]] || mem_row moat broker "$broker"
+	mem_row moat supervisor "$MOAT_PID"
+	mapfile -t kids < <(children_of "$BARE_PID")
+	mem_row bare process "$BARE_PID" "${kids[@]}"
+	mapfile -t kids < <(children_of "$PHP_PID")
+	mem_row php child "${kids[@]}"
+	mem_row php master "$PHP_PID"
+}
+measure_memory
 
 # --- the report --------------------------------------------------------------------
 
@@ -614,7 +714,22 @@ markdown() {
 			printf '\n'
 		done
 	done
-	printf '## nginx error log, whole run\n\n| peer | "upstream prematurely closed" | all [error] lines |\n| --- | ---: | ---: |\n'
+	if [[ " $TYPES " == *" session "* ]]; then
+		printf '## a signed-in page beside the same page anonymous\n\n'
+		printf 'GET /session/db: the db page that also asks who is signed in.\n\n'
+		printf '| connections | anonymous req/s | signed-in req/s | signed-in / anonymous |\n| ---: | ---: | ---: | ---: |\n'
+		for c in $CONNS_LIST; do
+			awk -F'\t' -v c="$c" '$1 == "session" && $2 == c { v[$3] = $4 }
+				END { printf "| %s | %s | %s | %s |\n", c, v["moat-anon"], v["moat-signed"],
+					(v["moat-anon"] > 0 ? sprintf("%.2f", v["moat-signed"] / v["moat-anon"]) : "-") }' "$SUMMARY"
+		done
+		printf '\n'
+	fi
+	printf '## resident memory after the runs\n\n'
+	printf 'KiB per process, read from /proc: VmRSS (median and largest over the processes of that role) and the peak VmHWM.  Workers are recycled after max_requests, so a worker'"'"'s peak is since its start.\n\n'
+	printf '| peer | role | processes | VmRSS median | VmRSS max | VmHWM max |\n| --- | --- | ---: | ---: | ---: | ---: |\n'
+	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$MEMORY"
+	printf '\n## nginx error log, whole run\n\n| peer | "upstream prematurely closed" | all [error] lines |\n| --- | ---: | ---: |\n'
 	for p in "${PEERS[@]}"; do
 		printf '| %s | %s | %s |\n' "$p" "${PREMATURE[$p]}" "${ERRLINES[$p]}"
 	done
@@ -629,10 +744,11 @@ svg() {
 		{ v[$1 "/" $2 "/" $3] = $4 }
 		END {
 			nt = split(types, T, " "); nc = split(conns, C, " ")
-			np = split("moat bare php nginx", P, " ")
+			np = split("moat bare php nginx moat-anon moat-signed", P, " ")
 			col["moat"] = "#2b6cb0"; col["bare"] = "#718096"; col["php"] = "#805ad5"; col["nginx"] = "#38a169"
-			pw = 470; bar = 14; gap = 4; top = 78; label = 52; area = 300
-			ph = 24 + np * (bar + gap) + 12
+			col["moat-anon"] = "#2b6cb0"; col["moat-signed"] = "#63b3ed"
+			pw = 470; bar = 14; gap = 4; top = 78; label = 80; area = 280
+			ph = 24 + 4 * (bar + gap) + 12	# at most four bars a panel
 			w = 20 + nc * pw; h = top + nt * ph + 24
 			printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h, w, h
 			printf "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n"
