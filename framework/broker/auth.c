@@ -47,6 +47,7 @@
 enum auth_step {
 	STEP_LOAD = 1,		/* session_load */
 	STEP_LOAD_END,		/* a session that failed its binding */
+	STEP_TOUCH,		/* a loaded session's last_seen refreshed */
 	STEP_LOOKUP,		/* throttle_attempt + the account */
 	STEP_VERIFY,		/* scrypt of the password given */
 	STEP_VERIFIED,		/* a password change takes its attempt back */
@@ -186,7 +187,7 @@ session_forget(struct channel *ch)
 
 /* --- reading results ---------------------------------------------------- */
 
-#define RESULT_COLS	4
+#define RESULT_COLS	5
 
 struct result {
 	int64_t		 nrows;
@@ -493,6 +494,12 @@ session_loaded(struct dispatch_ctx *ctx, struct channel *ch,
 	ch->user_id = cell_int(&res, 0);
 	ch->role = cell_is(&res, 1, "t") ? ROLE_ADMIN : ch->user_id != 0 ?
 	    ROLE_USER : ROLE_ANONYMOUS;
+	if (cell_is(&res, 4, "t")) {
+		ch->ncalls = 0;
+		val_bytes(call_add(ch, AS_SESSION_TOUCH), 0, f->token_hash,
+		    AUTH_HASH_BYTES);
+		return go_db(ch, STEP_TOUCH);
+	}
 	return reply(ctx, ch, MOAT_AUTH_OK, 0, COOKIE_KEEP);
 }
 
@@ -564,6 +571,8 @@ auth_db_done(struct dispatch_ctx *ctx, struct channel *ch,
 	switch (ch->auth.step) {
 	case STEP_LOAD:
 		return session_loaded(ctx, ch, &r);
+	case STEP_TOUCH:
+		return reply(ctx, ch, MOAT_AUTH_OK, 0, COOKIE_KEEP);
 	case STEP_LOAD_END:
 	case STEP_LOGOUT:
 		session_forget(ch);

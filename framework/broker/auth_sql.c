@@ -18,19 +18,23 @@ struct auth_sql_def {
 #define SECS(n)	"make_interval(secs => $" #n ")"
 
 static const struct auth_sql_def defs[AS_COUNT] = {
+	/*
+	 * A plain read, the one query of every signed-in request: it also
+	 * says whether last_seen is due a refresh (AS_SESSION_TOUCH, at
+	 * most once per "touch" seconds), so the write is the rare case.
+	 */
 	[AS_SESSION_LOAD] = { "moat.session_load", "yiii",
-	    "WITH live AS (SELECT s.user_id, coalesce(u.is_admin, false) "
-	    "AS is_admin, s.agent_hash, s.network FROM moat_sessions s "
+	    "SELECT coalesce(s.user_id, 0), coalesce(u.is_admin, false), "
+	    "encode(s.agent_hash, 'hex'), s.network, "
+	    "s.last_seen < now() - " SECS(4) " FROM moat_sessions s "
 	    "LEFT JOIN moat_users u ON u.id = s.user_id "
 	    "WHERE s.token_hash = $1 "
 	    "AND s.last_seen > now() - " SECS(2) " "
 	    "AND s.created_at > now() - " SECS(3) " "
-	    "AND (s.user_id IS NULL OR NOT u.locked)), "
-	    "touch AS (UPDATE moat_sessions SET last_seen = now() "
-	    "WHERE token_hash = $1 AND last_seen < now() - " SECS(4) " "
-	    "AND EXISTS (SELECT 1 FROM live)) "
-	    "SELECT coalesce(user_id, 0), is_admin, "
-	    "encode(agent_hash, 'hex'), network FROM live" },
+	    "AND (s.user_id IS NULL OR NOT u.locked)" },
+	[AS_SESSION_TOUCH] = { "moat.session_touch", "y",
+	    "UPDATE moat_sessions SET last_seen = now() "
+	    "WHERE token_hash = $1" },
 	[AS_SESSION_CREATE] = { "moat.session_create", "yiytii",
 	    "WITH purge AS (DELETE FROM moat_sessions WHERE token_hash IN "
 	    "(SELECT token_hash FROM moat_sessions WHERE last_seen < now() - "

@@ -14,7 +14,9 @@
 
 enum auth_stmt {
 	AS_SESSION_LOAD,	/* hash, idle, absolute, touch -> user,
-				 * admin, agent hash (hex), network */
+				 * admin, agent hash (hex), network,
+				 * due a touch */
+	AS_SESSION_TOUCH,	/* hash: last_seen is now */
 	AS_SESSION_CREATE,	/* hash, user|NULL, agent|NULL, net|NULL,
 				 * idle, absolute */
 	AS_SESSION_DELETE,	/* hash */
