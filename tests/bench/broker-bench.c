@@ -20,9 +20,9 @@
  *
  * Measured, each after a warm-up:
  *   - N single-row statements through moat_db_run, each in a request of its
- *     own (REQUEST_BEGIN goes in front of the statement, REQUEST_END after
- *     it, untimed, as a worker does after its response), and again as N
- *     statements inside one request;
+ *     own (the statement's frame begins the request, and ends the one
+ *     before, which held no session: no message of its own either way),
+ *     and again as N statements inside one request;
  *   - the same statement N times with PQexecPrepared on a direct
  *     connection (synchronous, like a naive worker);
  *   - B batches of 20 statements through moat_db_batch, against 20
