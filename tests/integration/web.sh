@@ -213,12 +213,14 @@ it_check "bob is still no admin" f "$(psql_it -c "SELECT is_admin FROM moat_user
 fresh
 post /register 'username=carol&password=carols+password' >/dev/null
 throttled=""
-for i in $(seq 1 12); do
+# Each failure past the free ones blocks the key twice as long as the
+# last, so a block soon outlasts an attempt, however slow the machine.
+for i in $(seq 1 20); do
 	fresh
 	code=$(post /login 'username=carol&password=not+her+password')
 	if [ "$code" = 429 ]; then throttled=$i; break; fi
 done
-it_check "repeated failures get 429 before 12 attempts" yes "$([ -n "$throttled" ] && echo yes)"
+it_check "repeated failures get 429" yes "$([ -n "$throttled" ] && echo yes)"
 retry=$(header Retry-After)
 it_check "the 429 says how long to wait" yes "$([ "${retry:-0}" -ge 1 ] && echo yes)"
 # The first block lasts a second, which a loaded machine can spend on the
@@ -307,14 +309,20 @@ it_check "a session idle past session_idle_timeout has expired" "user 0 admin 0"
 fresh
 post /login 'username=carol&password=carols+password' >/dev/null
 T=$(set_token)
-alive=0
-for i in $(seq 1 16); do
-	sleep 1
-	[ "$(whoami "$T")" = "user 0 admin 0" ] && break
-	alive=$i
+# Use it every half second and note, by the clock, the last time it was
+# still alive (ms after the log-in); a loaded machine only makes the
+# loop slower, not the bounds wrong.
+start=$(date +%s%N)
+alive_ms=0
+died=
+for i in $(seq 1 60); do
+	sleep 0.5
+	[ "$(whoami "$T")" = "user 0 admin 0" ] && { died=yes; break; }
+	alive_ms=$((($(date +%s%N) - start) / 1000000))
 done
-it_check "activity keeps a session past its idle timeout" yes "$([ "$alive" -ge 6 ] && echo yes)"
-it_check "but not past session_absolute_timeout" yes "$([ "$alive" -le 12 ] && [ "$alive" -lt 16 ] && echo yes)"
+it_check "activity keeps a session past its idle timeout" yes "$([ "$alive_ms" -ge 6000 ] && echo yes)"
+it_check "but not past session_absolute_timeout" "yes yes" \
+	"$([ -n "$died" ] && echo yes) $([ "$alive_ms" -le 12000 ] && echo yes)"
 
 # Invariant 6: no password or session token in the app's log.  (nginx's
 # access log has the one URL above that carried a token on purpose.)
