@@ -6,8 +6,11 @@
  * usage: fcgi-probe SOCKET LOG SLEEP_MS
  *        fcgi-probe SOCKET LOG retire
  *
- * With SLEEP_MS it opens kept connections (FCGI_KEEP_CONN) to the app at SOCKET and asks
- * /pid on each until two of them are served by the same worker.  It then
+ * With SLEEP_MS it opens kept connections (FCGI_KEEP_CONN) to the app at
+ * SOCKET (two workers) and asks /pid on each until two of them are served
+ * by the same worker; when two land on different workers, the latest
+ * one's worker sleeps briefly while the next connects, so that only the
+ * other worker can accept it.  It then
  * sends /sleep/SLEEP_MS?announce on the first, waits until LOG shows the
  * worker sleeping, and asks /pid on the second.  It prints
  *
@@ -37,6 +40,8 @@
 #include <unistd.h>
 
 #define MAX_TRIES	40
+/* The other worker's sleep while the pair is made, in ms. */
+#define HELPER_SLEEP_MS	300
 #define WAIT_MS		20000
 
 static void
@@ -168,58 +173,104 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait until LOG holds needle: a state, not a guess at a duration. */
-static void
-wait_for_log(const char *path, const char *needle)
+/* How many lines of LOG hold needle. */
+static int
+log_count(const char *path, const char *needle)
 {
-	long long deadline = now_ms() + WAIT_MS;
 	char line[4096];
+	int n = 0;
 	FILE *f;
 
+	if ((f = fopen(path, "r")) == NULL)
+		die(path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Send a sleep of ms on fd and wait until LOG announces it (one more
+ * announcement than before): a state, not a guess at a duration.
+ */
+static void
+start_sleep(int fd, const char *log, long ms)
+{
+	long long deadline = now_ms() + WAIT_MS;
+	char path[64], needle[96];
+	int before;
+
+	snprintf(path, sizeof(path), "/sleep/%ld", ms);
+	snprintf(needle, sizeof(needle), "sleep route: sleeping %ld ms", ms);
+	before = log_count(log, needle);
+	send_get(fd, path, "announce");
 	while (now_ms() < deadline) {
-		if ((f = fopen(path, "r")) == NULL)
-			die(path);
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (strstr(line, needle) != NULL) {
-				fclose(f);
-				return;
-			}
-		fclose(f);
+		if (log_count(log, needle) > before)
+			return;
 		poll(NULL, 0, 10);
 	}
 	errno = ETIMEDOUT;
 	die("waiting for the sleep to be announced");
 }
 
+/*
+ * Two connections on one worker: the first two may land on different
+ * workers, and the kernel may keep handing new ones to the same one of
+ * them, so the worker of the latest is kept busy while the next one
+ * connects: only the other can accept it.  Returns the index of the
+ * second connection on the worker of conns[*first].
+ */
+static int
+pair_on_one_worker(const char *sock, const char *log, int *conns,
+    int *first)
+{
+	long pid[MAX_TRIES];
+	int i, j;
+
+	for (i = 0; i < MAX_TRIES; i++) {
+		conns[i] = connect_app(sock);
+		pid[i] = ask_pid(conns[i]);
+		for (j = 0; j < i; j++)
+			if (pid[j] == pid[i]) {
+				*first = j;
+				return i;
+			}
+		if (i > 0 && i + 1 < MAX_TRIES) {
+			start_sleep(conns[i], log, HELPER_SLEEP_MS);
+			conns[i + 1] = connect_app(sock);
+			pid[i + 1] = ask_pid(conns[i + 1]);
+			read_answer(conns[i]);	/* its worker is idle again */
+			for (j = 0; j <= i; j++)
+				if (pid[j] == pid[i + 1]) {
+					*first = j;
+					return i + 1;
+				}
+			i++;
+		}
+	}
+	return -1;
+}
+
 /* Two kept connections on one worker, a long request on the first. */
 static int
 probe_busy(const char *sock, const char *log, long ms)
 {
-	int conns[MAX_TRIES], second = -1, i;
+	int conns[MAX_TRIES], first = 0, second;
 	long busy, answered;
 	struct pollfd p;
-	char path[64], needle[96];
 
-	conns[0] = connect_app(sock);
-	busy = ask_pid(conns[0]);
-	for (i = 1; i < MAX_TRIES && second < 0; i++) {
-		conns[i] = connect_app(sock);
-		if (ask_pid(conns[i]) == busy)
-			second = i;
-	}
-	if (second < 0) {
+	if ((second = pair_on_one_worker(sock, log, conns, &first)) < 0) {
 		fprintf(stderr, "fcgi-probe: no two connections on one worker\n");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "/sleep/%ld", ms);
-	snprintf(needle, sizeof(needle), "sleep route: sleeping %ld ms", ms);
-	send_get(conns[0], path, "announce");
-	wait_for_log(log, needle);
+	busy = ask_pid(conns[first]);
+	start_sleep(conns[first], log, ms);
 	answered = ask_pid(conns[second]);
-	p = (struct pollfd){ .fd = conns[0], .events = POLLIN };
+	p = (struct pollfd){ .fd = conns[first], .events = POLLIN };
 	printf("busy=%ld answered=%ld long_done_first=%d\n", busy, answered,
 	    poll(&p, 1, 0) > 0);
-	read_answer(conns[0]);
+	read_answer(conns[first]);
 	return 0;
 }
 
