@@ -15,8 +15,8 @@
  * cannot be turned back into it.  Both keys are derived from the
  * session_key secret.
  */
-#ifndef MOAT_AUTH_H
-#define MOAT_AUTH_H
+#ifndef MOAT_BROKER_AUTH_H
+#define MOAT_BROKER_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>

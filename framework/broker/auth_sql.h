@@ -7,8 +7,8 @@
  * Their names contain a dot, which a catalogue name never does, so the
  * two sets cannot collide.  The tables are in sql/framework.sql.
  */
-#ifndef MOAT_AUTH_SQL_H
-#define MOAT_AUTH_SQL_H
+#ifndef MOAT_BROKER_AUTH_SQL_H
+#define MOAT_BROKER_AUTH_SQL_H
 
 #include "broker/catalogue.h"
 

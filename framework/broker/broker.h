@@ -1,8 +1,8 @@
 /*
  * broker.h - the privileged broker process.
  */
-#ifndef MOAT_BROKER_H
-#define MOAT_BROKER_H
+#ifndef MOAT_BROKER_BROKER_H
+#define MOAT_BROKER_BROKER_H
 
 #include "core/config.h"
 

@@ -1,7 +1,7 @@
 /*
  * broker_sandbox.c - the broker sandbox (see broker_sandbox.h).
  *
- * The same two layers as the worker's (process/sandbox.c), cut to what
+ * The same two layers as the worker's (worker/sandbox.c), cut to what
  * the broker does after start-up: serve worker channels, connect one
  * PostgreSQL session per new channel with libpq, and (later) open files
  * in the file store to pass them on.  The probe connection in
@@ -31,9 +31,9 @@
 #include <moat/log.h>
 
 #include "broker/broker_sandbox.h"
-#include "process/landlock.h"
-#include "process/sigsys_debug.h"
-#include "process/syscall_rule.h"
+#include "sandbox/landlock.h"
+#include "sandbox/sigsys_debug.h"
+#include "sandbox/syscall_rule.h"
 #include "core/log_internal.h"
 
 /* AddressSanitizer needs a few syscalls of its own (see below). */
@@ -56,7 +56,7 @@
  * program, creates a process, changes credentials or signals another
  * process; files are opened only where Landlock lets them be (see
  * landlock_rules below).  Beside each entry: why its arguments cannot
- * undo that; the argument rules are in process/syscall_rule.c, shared
+ * undo that; the argument rules are in sandbox/syscall_rule.c, shared
  * with the worker.
  */
 static const struct allowed_syscall {

@@ -15,8 +15,8 @@
  *    system call kills the broker (or, with sandbox_debug, is logged by
  *    name and fails with ENOSYS).
  */
-#ifndef MOAT_BROKER_SANDBOX_H
-#define MOAT_BROKER_SANDBOX_H
+#ifndef MOAT_BROKER_BROKER_SANDBOX_H
+#define MOAT_BROKER_BROKER_SANDBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>

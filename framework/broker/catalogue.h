@@ -7,8 +7,8 @@
  * parameters that come from the session itself, and runs the prepared
  * statement.
  */
-#ifndef MOAT_CATALOGUE_H
-#define MOAT_CATALOGUE_H
+#ifndef MOAT_BROKER_CATALOGUE_H
+#define MOAT_BROKER_CATALOGUE_H
 
 #include <stdbool.h>
 #include <stddef.h>

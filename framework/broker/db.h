@@ -10,8 +10,8 @@
  * (A host name in the conninfo is looked up synchronously by libpq: give
  * hostaddr, or a name the resolver answers at once, such as localhost.)
  */
-#ifndef MOAT_DB_H
-#define MOAT_DB_H
+#ifndef MOAT_BROKER_DB_H
+#define MOAT_BROKER_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #include <libpq-fe.h>
 
 #include "broker/catalogue.h"
-#include "broker/proto.h"
+#include "proto/proto.h"
 
 #define DB_MAX_BATCH	32
 /* A sensitive value did not open: tampered, moved or unknown key. */

@@ -8,8 +8,8 @@
  * supervisor replace the worker.  Identity is the channel itself; no frame
  * field ever says who the worker is or which user it serves.
  */
-#ifndef MOAT_DISPATCH_H
-#define MOAT_DISPATCH_H
+#ifndef MOAT_BROKER_DISPATCH_H
+#define MOAT_BROKER_DISPATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@
 
 #include "broker/catalogue.h"
 #include "broker/db.h"
-#include "broker/proto.h"
+#include "proto/proto.h"
 #include "broker/auth.h"
 
 enum channel_state {

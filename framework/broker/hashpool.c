@@ -28,7 +28,7 @@
 #include <sodium.h>
 
 #include "broker/hashpool.h"
-#include "process/landlock.h"
+#include "sandbox/landlock.h"
 
 enum slot_state { FREE, QUEUED, RUNNING, DONE };
 

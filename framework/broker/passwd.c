@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "broker/passwd.h"
-#include "http/params.h"
+#include "core/utf8.h"
 
 #define PREFIX		"$scrypt$"
 #define B64		sodium_base64_VARIANT_ORIGINAL_NO_PADDING

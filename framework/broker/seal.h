@@ -15,8 +15,8 @@
  * "m1$KEYID$COLUMN$NAME$LEN$VALUE" (LEN in decimal: VALUE may hold any
  * byte), so a value copied into another row fails to open there too.
  */
-#ifndef MOAT_SEAL_H
-#define MOAT_SEAL_H
+#ifndef MOAT_BROKER_SEAL_H
+#define MOAT_BROKER_SEAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,8 +17,8 @@
  * access, or the broker refuses to start.  Once loaded, the data keys
  * are the process's keyring for seal.c (seal_keyring()).
  */
-#ifndef MOAT_SECRETS_H
-#define MOAT_SECRETS_H
+#ifndef MOAT_BROKER_SECRETS_H
+#define MOAT_BROKER_SECRETS_H
 
 #include <stddef.h>
 

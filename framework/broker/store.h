@@ -6,8 +6,8 @@
  * O_NOFOLLOW: a name from anywhere else, "..", an absolute path or a
  * symlink planted in the store can never lead outside it.
  */
-#ifndef MOAT_STORE_H
-#define MOAT_STORE_H
+#ifndef MOAT_BROKER_STORE_H
+#define MOAT_BROKER_STORE_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * step when the response has been sent, so no parser has to free on its
  * error paths.  The arena has a hard cap; allocation past it returns NULL.
  */
-#ifndef MOAT_ARENA_H
-#define MOAT_ARENA_H
+#ifndef MOAT_CORE_ARENA_H
+#define MOAT_CORE_ARENA_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /*
  * clock.h - monotonic time for timeouts and back-off.
  */
-#ifndef MOAT_CLOCK_H
-#define MOAT_CLOCK_H
+#ifndef MOAT_CORE_CLOCK_H
+#define MOAT_CORE_CLOCK_H
 
 #include <time.h>
 

@@ -5,8 +5,8 @@
  * is in config.c.  Errors come back as "file:line: reason" so an operator
  * can go straight to the line.
  */
-#ifndef MOAT_CONFIG_H
-#define MOAT_CONFIG_H
+#ifndef MOAT_CORE_CONFIG_H
+#define MOAT_CORE_CONFIG_H
 
 #include <limits.h>
 #include <stdbool.h>

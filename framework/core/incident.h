@@ -1,8 +1,8 @@
 /*
  * incident.h - short random ids that tie an error page to its log line.
  */
-#ifndef MOAT_INCIDENT_H
-#define MOAT_INCIDENT_H
+#ifndef MOAT_CORE_INCIDENT_H
+#define MOAT_CORE_INCIDENT_H
 
 #define INCIDENT_ID_LEN	12
 

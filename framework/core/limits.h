@@ -4,8 +4,8 @@
  * Each has a config key of the same name and a default chosen to fit an
  * ordinary web application; config.c holds the defaults and the bounds.
  */
-#ifndef MOAT_LIMITS_H
-#define MOAT_LIMITS_H
+#ifndef MOAT_CORE_LIMITS_H
+#define MOAT_CORE_LIMITS_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /*
  * log_internal.h - the framework's side of logging.
  */
-#ifndef MOAT_LOG_INTERNAL_H
-#define MOAT_LOG_INTERNAL_H
+#ifndef MOAT_CORE_LOG_INTERNAL_H
+#define MOAT_CORE_LOG_INTERNAL_H
 
 #include <stddef.h>
 

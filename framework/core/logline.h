@@ -1,8 +1,8 @@
 /*
  * logline.h - making untrusted text safe to put on one log line.
  */
-#ifndef MOAT_LOGLINE_H
-#define MOAT_LOGLINE_H
+#ifndef MOAT_CORE_LOGLINE_H
+#define MOAT_CORE_LOGLINE_H
 
 #include <stddef.h>
 

@@ -1,6 +1,8 @@
 /*
  * utf8.c - decoding one UTF-8 sequence at a time (see utf8.h).
  */
+#include <string.h>
+
 #include "core/utf8.h"
 
 /*
@@ -67,4 +69,12 @@ utf8_valid(const unsigned char *s, size_t len)
 		if ((n = utf8_sequence(s + i, len - i, &cp)) == 0)
 			return false;
 	return true;
+}
+
+bool
+text_valid(const char *s, size_t len)
+{
+	if (len > 0 && memchr(s, '\0', len) != NULL)
+		return false;
+	return utf8_valid((const unsigned char *)s, len);
 }

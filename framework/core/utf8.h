@@ -2,8 +2,8 @@
  * utf8.h - UTF-8 as RFC 3629 defines it: no overlong forms, no
  * surrogates, nothing past U+10FFFF.
  */
-#ifndef MOAT_UTF8_H
-#define MOAT_UTF8_H
+#ifndef MOAT_CORE_UTF8_H
+#define MOAT_CORE_UTF8_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,5 +18,8 @@ size_t	utf8_sequence(const unsigned char *s, size_t len, uint32_t *cp);
 
 /* True if s[0..len) is valid UTF-8 throughout. */
 bool	utf8_valid(const unsigned char *s, size_t len);
+
+/* True if s[0..len) is valid UTF-8 and holds no NUL byte: text. */
+bool	text_valid(const char *s, size_t len);
 
 #endif

@@ -6,8 +6,8 @@
  * The one exception is errorpage_render_detail(), for a short fixed line
  * that names what the client got wrong and holds no input.
  */
-#ifndef MOAT_ERRORPAGE_H
-#define MOAT_ERRORPAGE_H
+#ifndef MOAT_HTTP_ERRORPAGE_H
+#define MOAT_HTTP_ERRORPAGE_H
 
 #include <stddef.h>
 

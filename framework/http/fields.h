@@ -36,8 +36,8 @@
  * fields is what turns the dropping on; a route that takes no fields at
  * all can declare a non-NULL fields array with nfields 0.
  */
-#ifndef MOAT_FIELDS_H
-#define MOAT_FIELDS_H
+#ifndef MOAT_HTTP_FIELDS_H
+#define MOAT_HTTP_FIELDS_H
 
 #include <stddef.h>
 

@@ -5,8 +5,8 @@
  * routing (400): absolute links, password-reset mails and cache keys
  * built from Host can then never point at an attacker's name.
  */
-#ifndef MOAT_HOST_H
-#define MOAT_HOST_H
+#ifndef MOAT_HTTP_HOST_H
+#define MOAT_HTTP_HOST_H
 
 #include <stdbool.h>
 

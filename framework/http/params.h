@@ -6,8 +6,8 @@
  * check every limit in struct moat_limits.  Each returns 0, or an HTTP
  * status (400 or 413) with *why set to a short static reason for the log.
  */
-#ifndef MOAT_PARAMS_H
-#define MOAT_PARAMS_H
+#ifndef MOAT_HTTP_PARAMS_H
+#define MOAT_HTTP_PARAMS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,9 +54,6 @@ const struct param *param_list_find(const struct param_list *l,
  */
 ssize_t	pct_decode(char *dst, const char *src, size_t len, bool plus_is_space);
 
-
-/* True if s[0..len) is valid UTF-8 and holds no NUL byte. */
-bool	text_valid(const char *s, size_t len);
 
 /* a=1&b=2 (query strings and application/x-www-form-urlencoded bodies). */
 int	urlencoded_parse(struct arena *a, const char *src, size_t len,

@@ -53,11 +53,3 @@ pct_decode(char *dst, const char *src, size_t len, bool plus_is_space)
 	dst[o] = '\0';
 	return (ssize_t)o;
 }
-
-bool
-text_valid(const char *s, size_t len)
-{
-	if (len > 0 && memchr(s, '\0', len) != NULL)
-		return false;
-	return utf8_valid((const unsigned char *)s, len);
-}

@@ -1,8 +1,8 @@
 /*
  * request_internal.h - the request as the framework builds it.
  */
-#ifndef MOAT_REQUEST_INTERNAL_H
-#define MOAT_REQUEST_INTERNAL_H
+#ifndef MOAT_HTTP_REQUEST_INTERNAL_H
+#define MOAT_HTTP_REQUEST_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

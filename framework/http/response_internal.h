@@ -1,8 +1,8 @@
 /*
  * response_internal.h - the response as the framework holds it.
  */
-#ifndef MOAT_RESPONSE_INTERNAL_H
-#define MOAT_RESPONSE_INTERNAL_H
+#ifndef MOAT_HTTP_RESPONSE_INTERNAL_H
+#define MOAT_HTTP_RESPONSE_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * a 404 in production.  Matching works on decoded path segments: a "%2F"
  * in a segment stays inside that segment and can never make a new one.
  */
-#ifndef MOAT_ROUTER_H
-#define MOAT_ROUTER_H
+#ifndef MOAT_HTTP_ROUTER_H
+#define MOAT_HTTP_ROUTER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * token.h - HTTP's character classes, shared by every parser and by the
  * response code so that all of them agree on what a token is.
  */
-#ifndef MOAT_TOKEN_H
-#define MOAT_TOKEN_H
+#ifndef MOAT_HTTP_TOKEN_H
+#define MOAT_HTTP_TOKEN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * answer decides the escaper compiled into the template, so nothing about
  * contexts is left for render time.
  */
-#ifndef MOAT_HTML_CONTEXT_H
-#define MOAT_HTML_CONTEXT_H
+#ifndef MOAT_TEMPLATE_HTML_CONTEXT_H
+#define MOAT_TEMPLATE_HTML_CONTEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,8 +8,8 @@
  * values with their escaper fixed, and jumps for if and for.  Rendering
  * walks that program over a view; it never parses anything.
  */
-#ifndef MOAT_TEMPLATE_INTERNAL_H
-#define MOAT_TEMPLATE_INTERNAL_H
+#ifndef MOAT_TEMPLATE_TEMPLATE_H
+#define MOAT_TEMPLATE_TEMPLATE_H
 
 #include <stdbool.h>
 #include <stddef.h>

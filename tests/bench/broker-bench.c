@@ -52,11 +52,11 @@
 
 #include <moat/db.h>
 
-#include "broker/client.h"
+#include "worker/channel.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "http/request_internal.h"
-#include "process/broker_link.h"
+#include "supervisor/broker_link.h"
 
 #define BATCH		20
 #define ROWS		1000
@@ -373,8 +373,8 @@ static void
 after_op(enum mode m)
 {
 	if (m == M_BROKER_REQ || m == M_BROKER_BATCH) {
-		client_request_end();
-		if (client_lost())
+		channel_request_end();
+		if (channel_lost())
 			die("the broker channel broke");
 	}
 	arena_reset(&arena);
@@ -408,8 +408,8 @@ measure(struct result *res, const char *name, enum mode m, PGconn *pg,
 	b0 = via_broker ? broker_cpu_ns() - b0 : 0;
 	w0 = broker_switches() - w0;
 	if (m == M_BROKER_SAME) {
-		client_request_end();
-		if (client_lost())
+		channel_request_end();
+		if (channel_lost())
 			die("the broker channel broke");
 	}
 	summarise(res, name, lat, n, b0, s0, w0, via_broker);
@@ -494,7 +494,7 @@ main(int argc, char **argv)
 	    broker_link_hand_over(&bl, broker_end, getpid()) != 0)
 		die("cannot hand a channel to the broker");
 	channel_fd = worker_end;
-	if (client_attach(channel_fd) != 0) {
+	if (channel_attach(channel_fd) != 0) {
 		drain_broker_log();
 		die("the broker did not greet us");
 	}

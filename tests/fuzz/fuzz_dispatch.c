@@ -1,4 +1,4 @@
-// fuzz-sources: framework/broker/dispatch.c framework/broker/catalogue.c framework/broker/proto.c
+// fuzz-sources: framework/broker/dispatch.c framework/broker/catalogue.c framework/proto/proto.c
 // fuzz-sources: framework/broker/auth.c framework/broker/auth_sql.c framework/broker/auth_token.c
 // fuzz-sources: framework/core/log.c framework/core/logline.c
 /*

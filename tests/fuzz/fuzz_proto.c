@@ -1,4 +1,4 @@
-// fuzz-sources: framework/broker/proto.c
+// fuzz-sources: framework/proto/proto.c
 /*
  * fuzz_proto.c - libFuzzer target for the broker frame decoder.
  *
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/proto.h"
+#include "proto/proto.h"
 #include "http/params.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

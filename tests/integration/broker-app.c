@@ -14,7 +14,7 @@
 
 #include <moat/moat.h>
 
-#include "broker/proto.h"
+#include "proto/proto.h"
 
 /* Where the supervisor puts a worker's broker channel. */
 #define CHANNEL_FD	4

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "process/fcgi_record.h"
+#include "worker/fcgi_record.h"
 #include "unit.h"
 
 struct record {

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "broker/proto.h"
+#include "proto/proto.h"
 #include "unit.h"
 
 /* Big enough for the frames here; static: each is over 256 KiB. */

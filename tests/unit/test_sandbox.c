@@ -19,9 +19,9 @@
 
 #include <seccomp.h>
 
-#include "process/landlock.h"
-#include "process/sandbox.h"
-#include "process/syscall_rule.h"
+#include "sandbox/landlock.h"
+#include "worker/sandbox.h"
+#include "sandbox/syscall_rule.h"
 #include "unit.h"
 
 static int

@@ -14,7 +14,7 @@
 
 #include "broker/seal.h"
 #include "broker/secrets.h"
-#include "process/reencrypt.h"
+#include "broker/reencrypt.h"
 #include "unit.h"
 
 #define BIG	4096

@@ -10,7 +10,7 @@
 #include "core/arena.h"
 #include "http/params.h"
 #include "http/request_internal.h"
-#include "session/session.h"
+#include "worker/session.h"
 #include "unit.h"
 
 static const unsigned char key_a[32] = { 1, 2, 3 };

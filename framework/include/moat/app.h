@@ -57,7 +57,7 @@ struct moat_route {
  * need from the kernel beyond what Moat's workers already may do.
  *
  * Workers run in a seccomp sandbox that kills the process on any system
- * call outside Moat's allowlist (framework/process/sandbox.c).  If a
+ * call outside Moat's allowlist (framework/worker/sandbox.c).  If a
  * handler or a library it uses needs another one, list it by name in
  * sandbox_syscalls, e.g. { "getcpu", NULL }.  A name the kernel does not
  * know stops start-up; calls that would open files, run programs, make
