@@ -29,6 +29,7 @@
 #include <seccomp.h>
 
 #include <moat/log.h>
+#include <moat/nelem.h>
 
 #include "broker/broker_sandbox.h"
 #include "sandbox/landlock.h"
@@ -164,7 +165,6 @@ static const struct allowed_syscall {
 #endif
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 fail(char *err, size_t errlen, const char *what)
@@ -198,7 +198,7 @@ filter_build(bool debug, char *err, size_t errlen)
 	 * which only costs a little speed. */
 	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)
 		moat_log_debug("broker sandbox: seccomp filter not optimised");
-	for (i = 0; rc == 0 && i < NELEM(allowlist); i++) {
+	for (i = 0; rc == 0 && i < MOAT_NELEM(allowlist); i++) {
 		name = allowlist[i].name;
 		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
 			continue;	/* not on this architecture */
@@ -287,7 +287,7 @@ landlock_rules(int ruleset, int store_fd, uint64_t handled, char *err,
 
 	if (landlock_allow(ruleset, store_fd, store_rights, handled) != 0)
 		return fail(err, errlen, "landlock_add_rule (file store)");
-	for (i = 0; i < NELEM(read_only); i++) {
+	for (i = 0; i < MOAT_NELEM(read_only); i++) {
 		fd = open(read_only[i], O_PATH | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
@@ -369,6 +369,6 @@ broker_sandbox_enter(const char *file_store, bool debug, char *err,
 	seccomp_release(filter);
 	if (rc == 0)
 		moat_log_debug("broker sandbox: %zu syscalls allowed",
-		    NELEM(allowlist));
+		    MOAT_NELEM(allowlist));
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "broker/catalogue.h"
 #include "broker/seal.h"
+#include "core/split.h"
 
 #define CATALOGUE_FILE_MAX	(4 * 1024 * 1024)
 #define CATALOGUE_LINE_MAX	4096
@@ -75,10 +76,9 @@ static size_t
 split_words(char *line, char **words, size_t max)
 {
 	size_t n = 0;
-	char *save = NULL, *w;
+	char *rest = line, *w;
 
-	for (w = strtok_r(line, " \t", &save); w != NULL && n < max;
-	    w = strtok_r(NULL, " \t", &save))
+	while ((w = split_word(&rest, " \t")) != NULL && n < max)
 		words[n++] = w;
 	return w == NULL ? n : max + 1;
 }

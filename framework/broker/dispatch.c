@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "broker/dispatch.h"
 
 #define PROTO_VERSION	1
@@ -33,7 +35,7 @@ channel_state_name(enum channel_state s)
 	static const char *const names[] = { "new", "idle", "request", "db",
 	    "hash" };
 
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+	return (unsigned)s < MOAT_NELEM(names) ? names[s] : "?";
 }
 
 static int
@@ -327,7 +329,7 @@ op_rule_find(uint16_t op)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++)
+	for (i = 0; i < MOAT_NELEM(op_rules); i++)
 		if (op_rules[i].op == op)
 			return &op_rules[i];
 	return NULL;

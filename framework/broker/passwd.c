@@ -18,6 +18,8 @@
 #include <libscrypt.h>
 #include <sodium.h>
 
+#include <moat/nelem.h>
+
 #include "broker/passwd.h"
 #include "core/utf8.h"
 
@@ -46,7 +48,7 @@ static const unsigned int floor_p[] = {
 	2,	/* ln 16:  64 MiB */
 	1,	/* ln 17+: 128 MiB and up */
 };
-#define NFLOOR	(sizeof(floor_p) / sizeof(floor_p[0]))
+#define NFLOOR	(MOAT_NELEM(floor_p))
 
 void
 passwd_testing_allow_weak(bool allow)

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "broker/secrets.h"
+#include "core/split.h"
 
 #define SECRETS_FILE_MAX	8192
 
@@ -158,11 +159,10 @@ static int
 parse_all(struct broker_secrets *s, char *text, const char *path, char *err,
     size_t errlen)
 {
-	char *line, *save = NULL;
+	char *line, *rest = text;
 	unsigned int n = 0;
 
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
+	while ((line = split_line(&rest)) != NULL) {
 		n++;
 		line[strcspn(line, "\r")] = '\0';
 		if (take_line(s, line) != 0) {

@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <moat/nelem.h>
+
 #include "core/config.h"
 
 #define CONFIG_FILE_MAX	(1024 * 1024)
@@ -154,8 +156,8 @@ static const struct {
 	{ CFG(broker_user), "moat-broker" },
 };
 
-#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
-#define NDEFAULTS (sizeof(string_defaults) / sizeof(string_defaults[0]))
+#define NKEYS	(MOAT_NELEM(config_keys))
+#define NDEFAULTS (MOAT_NELEM(string_defaults))
 
 static bool
 key_is_string(enum key_type t)
@@ -316,7 +318,7 @@ parse_level(const char *s, unsigned long long *out)
 	static const char *const names[] = { "debug", "info", "warn", "error" };
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < MOAT_NELEM(names); i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*out = i;
 			return 0;

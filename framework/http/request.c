@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <moat/nelem.h>
+
 #include "http/request_internal.h"
 #include "http/token.h"
 
@@ -110,7 +112,7 @@ take_param(struct moat_request *req, const char *param, const char **why)
 	nlen = (size_t)(eq - param);
 	if (nlen > 5 && strncmp(param, "HTTP_", 5) == 0)
 		return take_header(req, param, eq, why);
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (i = 0; i < MOAT_NELEM(known); i++) {
 		if (strlen(known[i].name) == nlen &&
 		    memcmp(known[i].name, param, nlen) == 0) {
 			*(const char **)(void *)((char *)req +

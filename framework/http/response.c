@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include <moat/log.h>
+#include <moat/nelem.h>
 
 #include "http/response_internal.h"
 #include "http/token.h"
@@ -40,7 +41,7 @@ response_reason(int status)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+	for (i = 0; i < MOAT_NELEM(reasons); i++)
 		if (reasons[i].status == status)
 			return reasons[i].reason;
 	return "";
@@ -124,7 +125,7 @@ moat_response_header(struct moat_response *res, const char *name,
 
 	if (!http_is_token(name))
 		return refuse(res, "invalid name", "(invalid)");
-	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+	for (i = 0; i < MOAT_NELEM(owned); i++)
 		if (strcasecmp(name, owned[i]) == 0)
 			return refuse(res, "framework-owned name", name);
 	return header_append(res, name, value);
@@ -138,7 +139,7 @@ wants_charset(const char *type)
 	    "application/javascript", "application/xml", "image/svg+xml" };
 	size_t i;
 
-	for (i = 0; i < sizeof(text_types) / sizeof(text_types[0]); i++)
+	for (i = 0; i < MOAT_NELEM(text_types); i++)
 		if (strncasecmp(type, text_types[i], strlen(text_types[i])) ==
 		    0)
 			return true;

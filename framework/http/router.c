@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "http/fields.h"
 #include "http/params.h"
 #include "http/router.h"
@@ -73,7 +75,7 @@ compile_segment(struct route_seg *seg, const char *s, size_t len)
 		nlen = (size_t)(colon - s - 1);
 		if (!is_param_name(s + 1, nlen))
 			return -1;
-		for (i = 0; i < sizeof(seg_types) / sizeof(seg_types[0]); i++) {
+		for (i = 0; i < MOAT_NELEM(seg_types); i++) {
 			if (strlen(seg_types[i].name) ==
 			    (size_t)(s + len - 1 - colon - 1) &&
 			    memcmp(seg_types[i].name, colon + 1,

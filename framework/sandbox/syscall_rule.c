@@ -9,9 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <moat/nelem.h>
+
 #include "sandbox/syscall_rule.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Allow nr when argument arg equals one of values. */
 static int
@@ -50,7 +51,7 @@ fcntl_rules(scmp_filter_ctx ctx, int nr)
 	static const scmp_datum_t cmds[] = { F_GETFD, F_SETFD, F_GETFL };
 	int rc;
 
-	if ((rc = allow_values(ctx, nr, 1, cmds, NELEM(cmds))) != 0)
+	if ((rc = allow_values(ctx, nr, 1, cmds, MOAT_NELEM(cmds))) != 0)
 		return rc;
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
 	    SCMP_A1(SCMP_CMP_EQ, F_SETFL),
@@ -70,7 +71,7 @@ madvise_rules(scmp_filter_ctx ctx, int nr)
 	static const scmp_datum_t advice[] = { MADV_DONTNEED, MADV_FREE,
 	    MADV_DONTDUMP, MADV_DODUMP, MADV_HUGEPAGE, MADV_NOHUGEPAGE };
 
-	return allow_values(ctx, nr, 2, advice, NELEM(advice));
+	return allow_values(ctx, nr, 2, advice, MOAT_NELEM(advice));
 }
 
 /*
@@ -88,8 +89,8 @@ socket_rules(scmp_filter_ctx ctx, int nr)
 	size_t f, t;
 	int rc;
 
-	for (f = 0; f < NELEM(families); f++)
-		for (t = 0; t < NELEM(types); t++)
+	for (f = 0; f < MOAT_NELEM(families); f++)
+		for (t = 0; t < MOAT_NELEM(types); t++)
 			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 3,
 			    SCMP_A0(SCMP_CMP_EQ, families[f]),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, ~flags, types[t]),

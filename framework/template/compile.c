@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "template/html_context.h"
 #include "template/template.h"
 #include "template/view.h"
@@ -189,7 +191,7 @@ is_reserved(const char *p, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+	for (i = 0; i < MOAT_NELEM(reserved); i++)
 		if (strlen(reserved[i]) == len &&
 		    memcmp(reserved[i], p, len) == 0)
 			return true;

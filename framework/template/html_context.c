@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "template/html_context.h"
 
 /* Elements whose content is not HTML, and where each one's content ends. */
@@ -224,7 +226,7 @@ attr_classify(const struct html_ctx *c)
 	    (attr_is(c, "values") || attr_is(c, "from") ||
 	    attr_is(c, "to") || attr_is(c, "by"))))
 		return HA_REFUSED;
-	for (i = 0; i < sizeof(url_attrs) / sizeof(url_attrs[0]); i++)
+	for (i = 0; i < MOAT_NELEM(url_attrs); i++)
 		if (attr_is(c, url_attrs[i]))
 			return HA_URL;
 	if (strncmp(c->attr, "xmlns", 5) == 0 || strstr(c->attr, "src") ||
@@ -252,7 +254,7 @@ tag_end(struct html_ctx *c)
 	c->raw_elem = -1;
 	if (!c->end_tag && tag_is(c, "plaintext"))
 		return WHY_PLAINTEXT;
-	for (i = 0; !c->end_tag && i < sizeof(raw_elems) / sizeof(raw_elems[0]);
+	for (i = 0; !c->end_tag && i < MOAT_NELEM(raw_elems);
 	    i++) {
 		if (tag_is(c, raw_elems[i].name)) {
 			c->state = raw_elems[i].state;

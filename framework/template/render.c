@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "template/html_context.h"
 #include "template/template.h"
 #include "template/view.h"
@@ -100,7 +102,7 @@ tpl_url_allowed(const char *s, size_t len)
 		return false;
 	scheme[n] = '\0';
 	/* Compare lengths too: a NUL inside the scheme must not cut it. */
-	for (k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
+	for (k = 0; k < MOAT_NELEM(ok); k++)
 		if (n == strlen(ok[k]) && memcmp(scheme, ok[k], n) == 0)
 			return true;
 	return false;

@@ -19,6 +19,8 @@
 
 #include <fastcgi.h>
 
+#include <moat/nelem.h>
+
 #include "core/incident.h"
 #include "core/log_internal.h"
 #include "core/logline.h"
@@ -182,7 +184,7 @@ fault_install(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_fatal_signal;
 	sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+	for (i = 0; i < MOAT_NELEM(fatal_signals); i++)
 		if (sigaction(fatal_signals[i], &sa, NULL) != 0)
 			return -1;
 	/* A timeout is no stack overflow: the normal stack will do.  On

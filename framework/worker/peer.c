@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/split.h"
 #include "worker/listener.h"
 
 bool
@@ -14,7 +15,7 @@ listener_peer_allowed(const struct moat_config *cfg, int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char addr[INET6_ADDRSTRLEN], list[1024];
-	char *tok, *save;
+	char *tok, *rest = list;
 	const void *raw;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
@@ -30,8 +31,7 @@ listener_peer_allowed(const struct moat_config *cfg, int fd)
 	    strlen(cfg->fastcgi_peers) >= sizeof(list))
 		return false;
 	memcpy(list, cfg->fastcgi_peers, strlen(cfg->fastcgi_peers) + 1);
-	for (tok = strtok_r(list, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save))
+	while ((tok = split_word(&rest, ",")) != NULL)
 		if (strcmp(tok, addr) == 0)
 			return true;
 	return false;

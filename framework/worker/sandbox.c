@@ -49,6 +49,7 @@
 #include <seccomp.h>
 
 #include <moat/log.h>
+#include <moat/nelem.h>
 
 #include "core/log_internal.h"
 #include "sandbox/landlock.h"
@@ -189,7 +190,6 @@ static const char *const never_allowed[] = {
 	"process_vm_readv", "process_vm_writev",
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static int
 fail(char *err, size_t errlen, const char *what)
@@ -203,7 +203,7 @@ is_never_allowed(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(never_allowed); i++)
+	for (i = 0; i < MOAT_NELEM(never_allowed); i++)
 		if (strcmp(never_allowed[i], name) == 0)
 			return true;
 	return false;
@@ -214,7 +214,7 @@ in_allowlist(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NELEM(allowlist); i++)
+	for (i = 0; i < MOAT_NELEM(allowlist); i++)
 		if (allowlist[i].rule != FAIL &&
 		    strcmp(allowlist[i].name, name) == 0)
 			return true;
@@ -279,7 +279,7 @@ filter_build(const struct moat_config *cfg, const struct moat_app *app,
 	 * older libseccomp lacks it, which only costs a little speed. */
 	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)
 		moat_log_debug("sandbox: seccomp filter not optimised");
-	for (i = 0; rc == 0 && i < NELEM(allowlist); i++) {
+	for (i = 0; rc == 0 && i < MOAT_NELEM(allowlist); i++) {
 		name = allowlist[i].name;
 		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
 			continue;	/* not on this architecture */

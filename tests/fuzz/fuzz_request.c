@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "http/request_internal.h"
 
 #define MAX_PARAMS	64
@@ -179,7 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!compiled_once) {
 		if (router_compile(&router, routes,
-		    sizeof(routes) / sizeof(routes[0]), err, sizeof(err)) != 0)
+		    MOAT_NELEM(routes), err, sizeof(err)) != 0)
 			abort();
 		compiled_once = true;
 	}

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "http/params.h"
 #include "http/router.h"
 
@@ -183,13 +185,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!compiled_once) {
 		if (router_compile(&router, routes,
-		    sizeof(routes) / sizeof(routes[0]), err, sizeof(err)) != 0)
+		    MOAT_NELEM(routes), err, sizeof(err)) != 0)
 			abort();
 		compiled_once = true;
 	}
 	if (size < 1)
 		return 0;
-	method = methods[data[0] % (sizeof(methods) / sizeof(methods[0]))];
+	method = methods[data[0] % (MOAT_NELEM(methods))];
 	memset(&lim, 0, sizeof(lim));
 	lim.max_path_bytes = data[0] & 0x80 ? 2048 : 1 + (data[0] >> 3);
 	raw = (const char *)data + 1;

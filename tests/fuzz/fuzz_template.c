@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <moat/nelem.h>
+
 #include "core/arena.h"
 #include "template/template.h"
 #include "template/view.h"
@@ -38,7 +40,7 @@ static const char *const hostile[] = {
 static void
 fill(struct moat_view *v, unsigned int seed)
 {
-	const size_t n = sizeof(hostile) / sizeof(hostile[0]);
+	const size_t n = MOAT_NELEM(hostile);
 
 	(void)moat_view_text(v, "x", hostile[seed % n]);
 	(void)moat_view_text(v, "y", hostile[(seed + 1) % n]);

@@ -455,10 +455,10 @@ libc_time(struct moat_buf *body)
 		    now > t && ts.tv_sec - now <= 1 ? "agree" : "differ");
 	put_time(body, "gmtime_r", gmtime_r(&t, &tm));
 	put_time(body, "localtime_r", localtime_r(&t, &tm));
-	/* localtime() and mktime() call tzset() every time, which checks
-	 * TZ and the zone file again. */
+	/* tzset() (which localtime(), banned, and mktime() call every
+	 * time) checks TZ and the zone file again. */
 	tzset();
-	put_time(body, "localtime", localtime(&t));
+	put_time(body, "localtime_r after tzset", localtime_r(&t, &tm));
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = 2023 - 1900;
 	tm.tm_mon = 10;

@@ -43,6 +43,7 @@ main(void)
 		register_sandbox_tests,
 		register_session_tests,
 		register_seal_tests,
+		register_split_tests,
 		register_template_tests,
 		register_urlencoded_tests,
 		register_validate_tests,
@@ -52,7 +53,7 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	for (i = 0; i < sizeof(registers) / sizeof(registers[0]); i++) {
+	for (i = 0; i < MOAT_NELEM(registers); i++) {
 		if (registers[i]() != 0) {
 			fprintf(stderr, "unit: cannot register suites\n");
 			CU_cleanup_registry();

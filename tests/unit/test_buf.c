@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <moat/buf.h>
-
 #include "core/arena.h"
 #include "core/logline.h"
 #include "unit.h"
@@ -545,5 +544,5 @@ register_buf_tests(void)
 		{ "logline full", test_logline_full },
 	};
 
-	return unit_add_suite("buf", tests, UNIT_NELEM(tests));
+	return unit_add_suite("buf", tests, MOAT_NELEM(tests));
 }

@@ -257,7 +257,7 @@ test_bad_catalogues(void)
 	char err[CATALOGUE_ERR_MAX];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		CU_ASSERT_EQUAL(parse(&c, bad[i].text, err), -1);
 		CU_ASSERT_STRING_EQUAL(err, bad[i].error);
 		catalogue_free(&c);
@@ -421,5 +421,5 @@ register_catalogue_tests(void)
 		{ "hostile bytes and sizes", test_hostile_bytes },
 	};
 
-	return unit_add_suite("catalogue", tests, UNIT_NELEM(tests));
+	return unit_add_suite("catalogue", tests, MOAT_NELEM(tests));
 }

@@ -286,7 +286,7 @@ test_log_levels(void)
 	struct moat_config cfg;
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(cases); i++) {
+	for (i = 0; i < MOAT_NELEM(cases); i++) {
 		expect_ok(&cfg, cases[i].text);
 		CU_ASSERT_EQUAL(cfg.log_level, cases[i].level);
 		config_free(&cfg);
@@ -385,7 +385,7 @@ test_suffixes(void)
 	struct moat_config cfg;
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(cases); i++) {
+	for (i = 0; i < MOAT_NELEM(cases); i++) {
 		expect_ok(&cfg, cases[i].text);
 		CU_ASSERT_EQUAL(cfg.limits.max_body_bytes, cases[i].want);
 		config_free(&cfg);
@@ -727,5 +727,5 @@ register_config_tests(void)
 		{ "config_load", test_load },
 	};
 
-	return unit_add_suite("config", tests, UNIT_NELEM(tests));
+	return unit_add_suite("config", tests, MOAT_NELEM(tests));
 }

@@ -77,7 +77,7 @@ expect_pairs(const char *s, const struct kv *kv, size_t n)
 
 #define PAIRS(s, ...) do {						\
 	static const struct kv kv_[] = { __VA_ARGS__ };			\
-	expect_pairs((s), kv_, UNIT_NELEM(kv_));			\
+	expect_pairs((s), kv_, MOAT_NELEM(kv_));			\
 } while (0)
 
 #define NONE(s) do {							\
@@ -98,7 +98,7 @@ expect_skipped(const char *bad)
 	expect_pairs(bad, NULL, 0);
 	n = snprintf(s, sizeof(s), "k=1; %s; z=2", bad);
 	CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof(s));
-	expect_pairs(s, both, UNIT_NELEM(both));
+	expect_pairs(s, both, MOAT_NELEM(both));
 }
 
 #define SKIPPED(s)	expect_skipped(s)
@@ -407,5 +407,5 @@ register_cookies_tests(void)
 		{ "foreign cookies skipped", test_foreign_cookies },
 	};
 
-	return unit_add_suite("cookies", tests, UNIT_NELEM(tests));
+	return unit_add_suite("cookies", tests, MOAT_NELEM(tests));
 }

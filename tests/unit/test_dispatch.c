@@ -120,7 +120,7 @@ test_statement_checks(void)
 	};
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(cases); i++) {
+	for (i = 0; i < MOAT_NELEM(cases); i++) {
 		channel_in(CH_REQUEST, 0, ROLE_USER);
 		proto_writer_begin(&w, PROTO_OP_STMT, 3);
 		proto_put_text(&w, cases[i].name, strlen(cases[i].name));
@@ -370,5 +370,5 @@ register_dispatch_tests(void)
 
 	if (setup() != 0)
 		return -1;
-	return unit_add_suite("dispatch", tests, UNIT_NELEM(tests));
+	return unit_add_suite("dispatch", tests, MOAT_NELEM(tests));
 }

@@ -166,5 +166,5 @@ register_fcgi_record_tests(void)
 		{ "write errors", test_write_error },
 	};
 
-	return unit_add_suite("fcgi_record", tests, UNIT_NELEM(tests));
+	return unit_add_suite("fcgi_record", tests, MOAT_NELEM(tests));
 }

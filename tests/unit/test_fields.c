@@ -140,7 +140,7 @@ ok_handler(const struct moat_request *req, struct moat_response *res)
 
 #define ROUTE(m, flds) { .method = (m), .pattern = "/p",		\
 	.handler = ok_handler, .fields = (flds),			\
-	.nfields = UNIT_NELEM(flds) }
+	.nfields = MOAT_NELEM(flds) }
 
 /* The fields most tests use. */
 static const char *const colours[] = { "red", "green", "blue", NULL };
@@ -483,7 +483,7 @@ test_types_end_to_end(void)
 	CU_ASSERT_TRUE(moat_request_field_int(&f.req, "n", &i));
 	CU_ASSERT_EQUAL(i, 10);
 	fx_close(&f);
-	for (k = 0; k < UNIT_NELEM(bad); k++) {
+	for (k = 0; k < MOAT_NELEM(bad); k++) {
 		char target[256];
 
 		snprintf(target, sizeof(target), "/p?%s", bad[k].query);
@@ -562,7 +562,7 @@ test_broken_declarations(void)
 	size_t k;
 
 	CU_ASSERT_EQUAL(fields_check_route(&get_person, err, sizeof(err)), 0);
-	for (k = 0; k < UNIT_NELEM(cases); k++) {
+	for (k = 0; k < MOAT_NELEM(cases); k++) {
 		err[0] = '\0';
 		CU_ASSERT_EQUAL(fields_check_route(&cases[k].route, err,
 		    sizeof(err)), -1);
@@ -661,5 +661,5 @@ register_fields_tests(void)
 		{ "400 page detail line", test_errorpage_detail },
 	};
 
-	return unit_add_suite("fields", tests, UNIT_NELEM(tests));
+	return unit_add_suite("fields", tests, MOAT_NELEM(tests));
 }

@@ -406,5 +406,5 @@ register_hashpool_tests(void)
 		{ "inside the broker sandbox", test_sandboxed },
 	};
 
-	return unit_add_suite("hashpool", tests, UNIT_NELEM(tests));
+	return unit_add_suite("hashpool", tests, MOAT_NELEM(tests));
 }

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <moat/buf.h>
-
 #include "http/params.h"
 #include "unit.h"
 
@@ -161,11 +160,11 @@ expect_big_files(const char *body, size_t len, const struct fw *w,
 }
 
 #define OK(ct, body, f, w) expect_parse((ct), (body), sizeof(body) - 1, \
-	(f), UNIT_NELEM(f), (w), UNIT_NELEM(w))
+	(f), MOAT_NELEM(f), (w), MOAT_NELEM(w))
 #define OK_FIELDS(ct, body, f) expect_parse((ct), (body), \
-	sizeof(body) - 1, (f), UNIT_NELEM(f), NULL, 0)
+	sizeof(body) - 1, (f), MOAT_NELEM(f), NULL, 0)
 #define OK_FILES(ct, body, w) expect_parse((ct), (body), \
-	sizeof(body) - 1, NULL, 0, (w), UNIT_NELEM(w))
+	sizeof(body) - 1, NULL, 0, (w), MOAT_NELEM(w))
 #define OK_NOTHING(ct, body) expect_parse((ct), (body), \
 	sizeof(body) - 1, NULL, 0, NULL, 0)
 
@@ -309,7 +308,7 @@ test_boundary_prefix(void)
 	static const struct fw w[] = { { "f", "x", "application/octet-stream",
 	    "--XYZa\r\n--XYZ-x\r\n--XYZ x\r\n--XYZ\t-\r\n--XYZZ", 41 } };
 
-	expect_big_files(body, sizeof(body) - 1, w, UNIT_NELEM(w));
+	expect_big_files(body, sizeof(body) - 1, w, MOAT_NELEM(w));
 }
 
 /* Blanks between the boundary and CRLF are transport padding. */
@@ -661,7 +660,7 @@ test_nested(void)
 	    "multipart/mixed; boundary=in",
 	    "--in\r\n" CD "name=\"evil\"\r\n\r\nx\r\n--in--", 62 } };
 
-	expect_big_files(body, sizeof(body) - 1, w, UNIT_NELEM(w));
+	expect_big_files(body, sizeof(body) - 1, w, MOAT_NELEM(w));
 }
 
 static void
@@ -807,5 +806,5 @@ register_multipart_tests(void)
 		{ "arena full", test_arena_full },
 	};
 
-	return unit_add_suite("multipart", tests, UNIT_NELEM(tests));
+	return unit_add_suite("multipart", tests, MOAT_NELEM(tests));
 }

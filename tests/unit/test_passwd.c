@@ -77,15 +77,15 @@ test_floor(void)
 	char err[PASSWD_ERR_MAX];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(good); i++)
+	for (i = 0; i < MOAT_NELEM(good); i++)
 		CU_ASSERT_EQUAL(policy_ok(good[i][0], good[i][1], good[i][2],
 		    err, sizeof(err)), 0);
-	for (i = 0; i < UNIT_NELEM(low); i++) {
+	for (i = 0; i < MOAT_NELEM(low); i++) {
 		CU_ASSERT_EQUAL(policy_ok(low[i][0], low[i][1], low[i][2],
 		    err, sizeof(err)), -1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "below the floor"));
 	}
-	for (i = 0; i < UNIT_NELEM(big); i++) {
+	for (i = 0; i < MOAT_NELEM(big); i++) {
 		CU_ASSERT_EQUAL(policy_ok(big[i][0], big[i][1], big[i][2],
 		    err, sizeof(err)), -1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "out of range"));
@@ -179,7 +179,7 @@ test_utf8(void)
 	size_t i;
 
 	weak_on();
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		CU_ASSERT_STRING_EQUAL(passwd_rule_check(bad[i],
 		    strlen(bad[i])), "the password is not valid UTF-8 text");
 		CU_ASSERT_EQUAL(passwd_hash(&weak, bad[i], strlen(bad[i]), out,
@@ -211,7 +211,7 @@ test_no_truncation(void)
 	memset(pw, 'a', sizeof(pw));
 	CU_ASSERT_FATAL(passwd_hash(&weak, pw, sizeof(pw), out,
 	    sizeof(out)) == 0);
-	for (i = 0; i < UNIT_NELEM(at); i++) {
+	for (i = 0; i < MOAT_NELEM(at); i++) {
 		memcpy(other, pw, sizeof(other));
 		other[at[i]] = 'b';
 		CU_ASSERT_EQUAL(passwd_verify(out, other, sizeof(other)), 0);
@@ -272,7 +272,7 @@ test_foreign_hash(void)
 	char s64[128], k64[64], stored[PASSWD_STORED_MAX];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(sizes); i++) {
+	for (i = 0; i < MOAT_NELEM(sizes); i++) {
 		randombytes_buf(salt, sizes[i]);
 		CU_ASSERT_FATAL(libscrypt_scrypt((const uint8_t *)GOOD,
 		    strlen(GOOD), salt, sizes[i], 1024, 2, 3, key,
@@ -379,7 +379,7 @@ test_malformed(void)
 	    key), 0);
 	CU_ASSERT_EQUAL(saltlen, 64);
 	t0 = now();
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		if (passwd_parse(bad[i], strlen(bad[i]), &pp, salt, &saltlen,
 		    key) != -1)
 			fprintf(stderr, "accepted: %s\n", bad[i]);
@@ -433,5 +433,5 @@ register_passwd_tests(void)
 		{ "dummy hash", test_dummy },
 	};
 
-	return unit_add_suite("passwd", tests, UNIT_NELEM(tests));
+	return unit_add_suite("passwd", tests, MOAT_NELEM(tests));
 }

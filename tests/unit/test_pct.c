@@ -253,5 +253,5 @@ register_pct_tests(void)
 		{ "text_valid", test_text_valid },
 	};
 
-	return unit_add_suite("pct", tests, UNIT_NELEM(tests));
+	return unit_add_suite("pct", tests, MOAT_NELEM(tests));
 }

@@ -202,13 +202,13 @@ test_roundtrip_all(void)
 	proto_put_null(&tw);
 	proto_put_bool(&tw, true);
 	proto_put_bool(&tw, false);
-	for (i = 0; i < UNIT_NELEM(ints); i++)
+	for (i = 0; i < MOAT_NELEM(ints); i++)
 		proto_put_i64(&tw, ints[i]);
 	proto_put_text(&tw, "h\xc3\xa9llo \xf0\x9f\x98\x80", 11);
 	proto_put_bytes(&tw, bytes, sizeof(bytes));
 	CU_ASSERT_EQUAL_FATAL(proto_writer_finish(&tw), 0);
 	CU_ASSERT_EQUAL(tw.len, PROTO_HEADER_LEN + 1 + 2 + 2 +
-	    9 * UNIT_NELEM(ints) + 5 + 11 + 5 + sizeof(bytes));
+	    9 * MOAT_NELEM(ints) + 5 + 11 + 5 + sizeof(bytes));
 
 	CU_ASSERT_EQUAL_FATAL(proto_reader_init(&r, tw.buf, tw.len), 0);
 	CU_ASSERT_EQUAL(r.hdr.length, tw.len - PROTO_HEADER_LEN);
@@ -225,7 +225,7 @@ test_roundtrip_all(void)
 	CU_ASSERT_EQUAL(b, true);
 	CU_ASSERT_EQUAL(proto_get_bool(&r, &b), 0);
 	CU_ASSERT_EQUAL(b, false);
-	for (i = 0; i < UNIT_NELEM(ints); i++) {
+	for (i = 0; i < MOAT_NELEM(ints); i++) {
 		CU_ASSERT_EQUAL(proto_peek_type(&r), PROTO_T_I64);
 		v = 12345;
 		CU_ASSERT_EQUAL(proto_get_i64(&r, &v), 0);
@@ -449,7 +449,7 @@ test_writer_bad_text(void)
 	};
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		proto_writer_begin(&tw, PROTO_OP_STMT, 1);
 		proto_put_text(&tw, bad[i].s, bad[i].len);
 		CU_ASSERT_TRUE(tw.failed);
@@ -507,7 +507,7 @@ test_length_mismatch(void)
 	size_t i, len;
 
 	/* The message has 3 payload bytes; the header says otherwise. */
-	for (i = 0; i < UNIT_NELEM(lies); i++) {
+	for (i = 0; i < MOAT_NELEM(lies); i++) {
 		len = mk_len(msg, lies[i], PROTO_OP_PING, 0, 1, "\x01\x01\x00",
 		    3);
 		CU_ASSERT_EQUAL(len, 15);
@@ -539,7 +539,7 @@ test_flags_nonzero(void)
 	struct proto_reader r;
 	size_t i, len;
 
-	for (i = 0; i < UNIT_NELEM(flags); i++) {
+	for (i = 0; i < MOAT_NELEM(flags); i++) {
 		len = mk_len(msg, 0, PROTO_OP_PING, flags[i], 1, NULL, 0);
 		CU_ASSERT_EQUAL(proto_reader_init(&r, msg, len), -1);
 		CU_ASSERT_EQUAL(proto_reader_end(&r), -1);
@@ -570,7 +570,7 @@ test_truncated_fields(void)
 	struct proto_reader r;
 	size_t i, cut, len;
 
-	for (i = 0; i < UNIT_NELEM(fields); i++) {
+	for (i = 0; i < MOAT_NELEM(fields); i++) {
 		/* Every proper prefix of the field, the type byte included. */
 		for (cut = 1; cut < fields[i].len; cut++) {
 			len = mk(fields[i].field, cut);
@@ -610,7 +610,7 @@ test_length_past_end(void)
 	const unsigned char *p;
 	size_t i, len;
 
-	for (i = 0; i < UNIT_NELEM(fields); i++) {
+	for (i = 0; i < MOAT_NELEM(fields); i++) {
 		len = mk(fields[i].field, fields[i].len);
 		expect_bad_field(len, fields[i].type);
 	}
@@ -633,7 +633,7 @@ test_bad_bool(void)
 	size_t i, len;
 	bool b;
 
-	for (i = 0; i < UNIT_NELEM(vals); i++) {
+	for (i = 0; i < MOAT_NELEM(vals); i++) {
 		field[0] = PROTO_T_BOOL;
 		field[1] = vals[i];
 		len = mk(field, 2);
@@ -656,7 +656,7 @@ test_unknown_type(void)
 	unsigned char field[6];
 	size_t i, len;
 
-	for (i = 0; i < UNIT_NELEM(types); i++) {
+	for (i = 0; i < MOAT_NELEM(types); i++) {
 		/* Alone, and followed by bytes that would make a field. */
 		field[0] = types[i];
 		len = mk(field, 1);
@@ -695,7 +695,7 @@ test_bad_text(void)
 	const unsigned char *p;
 	size_t i, len, n;
 
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		n = bad[i].len;
 		memcpy(field, "\x03\x00\x00\x00", 4);
 		field[4] = (unsigned char)n;
@@ -1316,5 +1316,5 @@ register_proto_tests(void)
 		{ "proto sock send refused", test_sock_send_refused },
 	};
 
-	return unit_add_suite("proto", tests, UNIT_NELEM(tests));
+	return unit_add_suite("proto", tests, MOAT_NELEM(tests));
 }

@@ -355,7 +355,7 @@ test_content_length(void)
 
 	env[0] = POST;
 	env[1] = ROOT;
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		fixture_open(&f);
 		env[2] = bad[i];
 		CU_ASSERT_EQUAL(run(&f, env, 3), 400);
@@ -746,5 +746,5 @@ register_request_tests(void)
 		{ "allowed hosts", test_allowed_hosts },
 	};
 
-	return unit_add_suite("request", tests, UNIT_NELEM(tests));
+	return unit_add_suite("request", tests, MOAT_NELEM(tests));
 }

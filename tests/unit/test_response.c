@@ -618,5 +618,5 @@ register_response_tests(void)
 		{ "errorpage raw", test_errorpage_raw },
 	};
 
-	return unit_add_suite("response", tests, UNIT_NELEM(tests));
+	return unit_add_suite("response", tests, MOAT_NELEM(tests));
 }

@@ -186,7 +186,7 @@ test_compile_handler_and_dup(void)
 
 	expect_compile1("GET", "/", NULL,
 	    "route 0 (GET /): invalid method, pattern or handler");
-	CU_ASSERT_EQUAL(router_compile(&r, dup, UNIT_NELEM(dup), err,
+	CU_ASSERT_EQUAL(router_compile(&r, dup, MOAT_NELEM(dup), err,
 	    sizeof(err)), -1);
 	STR_EQ(err, "route 3 (GET /a): declared twice");
 	router_free(&r);
@@ -243,7 +243,7 @@ expect_split_len(const char *raw, size_t len, int want, const char *why,
 #define SPLIT_OK(raw, ...) do {						\
 	static const char *const segs_[] = { __VA_ARGS__ };		\
 	expect_split_len((raw), strlen(raw), 0, NULL, segs_ + 1,	\
-	    UNIT_NELEM(segs_) - 1);					\
+	    MOAT_NELEM(segs_) - 1);					\
 } while (0)
 #define SPLIT_BAD(raw, want, why) \
 	expect_split_len((raw), sizeof(raw) - 1, (want), (why), NULL, 0)
@@ -411,7 +411,7 @@ test_parse_int(void)
 	CU_ASSERT_EQUAL(v, -INT64_MAX);
 	CU_ASSERT_TRUE(router_parse_int("922337203685477580", &v));
 	CU_ASSERT_EQUAL(v, 922337203685477580LL);
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		v = 12345;
 		CU_ASSERT_FALSE(router_parse_int(bad[i], &v));
 		/* A refused number leaves the output alone. */
@@ -510,7 +510,7 @@ test_match_basic(void)
 {
 	struct match_fixture f;
 
-	fixture_open(&f, table, UNIT_NELEM(table));
+	fixture_open(&f, table, MOAT_NELEM(table));
 	expect_route(&f, "GET", "/", R_ROOT);
 	CU_ASSERT_EQUAL(f.m.nparams, 0);
 	STR_EQ(f.m.allow, "");
@@ -558,7 +558,7 @@ test_match_order(void)
 	};
 	struct match_fixture f;
 
-	fixture_open(&f, typed_first, UNIT_NELEM(typed_first));
+	fixture_open(&f, typed_first, MOAT_NELEM(typed_first));
 	CU_ASSERT_EQUAL(match(&f, "GET", "/t/lit"), ROUTE_FOUND);
 	CU_ASSERT_PTR_EQUAL(f.m.route, &typed_first[0]);
 	expect_param(&f, 0, "s", "lit");
@@ -580,7 +580,7 @@ test_match_int(void)
 	long long v;
 	size_t i;
 
-	fixture_open(&f, ints, UNIT_NELEM(ints));
+	fixture_open(&f, ints, MOAT_NELEM(ints));
 	CU_ASSERT_EQUAL(match(&f, "GET", "/n/9223372036854775807"),
 	    ROUTE_FOUND);
 	CU_ASSERT_TRUE(router_parse_int(f.m.params[0].value, &v));
@@ -592,7 +592,7 @@ test_match_int(void)
 	CU_ASSERT_EQUAL(match(&f, "GET", "/n/0"), ROUTE_FOUND);
 	CU_ASSERT_EQUAL(match(&f, "GET", "/n/%31%32"), ROUTE_FOUND);
 	expect_param(&f, 0, "v", "12");
-	for (i = 0; i < UNIT_NELEM(bad); i++)
+	for (i = 0; i < MOAT_NELEM(bad); i++)
 		CU_ASSERT_EQUAL(match(&f, "GET", bad[i]), ROUTE_NOT_FOUND);
 	fixture_close(&f);
 }
@@ -602,7 +602,7 @@ test_match_slug_uuid_str(void)
 {
 	struct match_fixture f;
 
-	fixture_open(&f, table, UNIT_NELEM(table));
+	fixture_open(&f, table, MOAT_NELEM(table));
 	expect_route(&f, "GET", "/u/abc-DEF_09", R_SLUG);
 	expect_param(&f, 0, "s", "abc-DEF_09");
 	expect_route(&f, "GET", "/u/-", R_SLUG);
@@ -640,7 +640,7 @@ test_match_methods(void)
 {
 	struct match_fixture f;
 
-	fixture_open(&f, table, UNIT_NELEM(table));
+	fixture_open(&f, table, MOAT_NELEM(table));
 	/* HEAD reaches the GET route. */
 	expect_route(&f, "HEAD", "/notes/new", R_NEW);
 	expect_route(&f, "HEAD", "/notes/5", R_NOTE);
@@ -689,7 +689,7 @@ test_match_allow_overflow(void)
 	};
 	struct match_fixture f;
 
-	fixture_open(&f, many, UNIT_NELEM(many));
+	fixture_open(&f, many, MOAT_NELEM(many));
 	CU_ASSERT_EQUAL(match(&f, "GET", "/m"), ROUTE_BAD_METHOD);
 	/* Seven methods: 7 * 16 + 6 * 2 bytes; the eighth does not fit. */
 	CU_ASSERT_EQUAL(strlen(f.m.allow), 124);
@@ -707,7 +707,7 @@ test_match_too_many(void)
 	char path[256];
 	size_t len;
 
-	fixture_open(&f, table, UNIT_NELEM(table));
+	fixture_open(&f, table, MOAT_NELEM(table));
 	/* 33 segments: the first 32 would match R_DEEP, but no route may. */
 	len = many_segments(path, 33);
 	CU_ASSERT_EQUAL(router_split_path(&f.a, path, len, &f.lim, &p, &why),
@@ -743,5 +743,5 @@ register_router_tests(void)
 		{ "match too many segments", test_match_too_many },
 	};
 
-	return unit_add_suite("router", tests, UNIT_NELEM(tests));
+	return unit_add_suite("router", tests, MOAT_NELEM(tests));
 }

@@ -79,7 +79,7 @@ test_never(void)
 	char err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(forbidden); i++) {
+	for (i = 0; i < MOAT_NELEM(forbidden); i++) {
 		names[0] = forbidden[i];
 		CU_ASSERT_EQUAL(check(names, err, sizeof(err)), -1);
 		snprintf(want, sizeof(want), "sandbox_syscalls: \"%s\" is "
@@ -205,5 +205,5 @@ register_sandbox_tests(void)
 		{ "Landlock ABI cap", test_landlock_cap },
 	};
 
-	return unit_add_suite("sandbox", tests, UNIT_NELEM(tests));
+	return unit_add_suite("sandbox", tests, MOAT_NELEM(tests));
 }

@@ -323,7 +323,7 @@ test_strict_format(void)
 	char out[BIG], copy[BIG];
 	size_t i, len, n;
 
-	for (i = 0; i < UNIT_NELEM(bad); i++)
+	for (i = 0; i < MOAT_NELEM(bad); i++)
 		CU_ASSERT_EQUAL(seal_parse(bad[i], strlen(bad[i]), &p),
 		    SEAL_NOT_SEALED);
 	CU_ASSERT_EQUAL(seal_parse(NULL, 0, &p), SEAL_NOT_SEALED);
@@ -556,7 +556,7 @@ test_reencrypt_targets(void)
 	CU_ASSERT_STRING_EQUAL(t[1].key, "id");
 	CU_ASSERT_STRING_EQUAL(t[1].bind, "owner");
 	CU_ASSERT_FALSE(t[1].adopt_unbound);
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		CU_ASSERT_EQUAL(reencrypt_parse_targets(bad[i], t, 4, &n, err,
 		    sizeof(err)), -1);
 	}
@@ -594,5 +594,5 @@ register_seal_tests(void)
 
 	if (sodium_init() < 0)
 		return -1;
-	return unit_add_suite("seal", tests, UNIT_NELEM(tests));
+	return unit_add_suite("seal", tests, MOAT_NELEM(tests));
 }

@@ -67,7 +67,7 @@ test_hostile_tokens_are_refused(void)
 	size_t i;
 
 	env_for(&env, key_a);
-	for (i = 0; i < UNIT_NELEM(bad); i++) {
+	for (i = 0; i < MOAT_NELEM(bad); i++) {
 		CU_ASSERT(!auth_token_valid(bad[i], strlen(bad[i])));
 		CU_ASSERT(auth_token_hash(&env, bad[i], strlen(bad[i]), h)
 		    == -1);
@@ -131,7 +131,7 @@ test_networks(void)
 	char out[64];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(cases); i++) {
+	for (i = 0; i < MOAT_NELEM(cases); i++) {
 		auth_network(cases[i].addr, strlen(cases[i].addr), out,
 		    sizeof(out));
 		CU_ASSERT_STRING_EQUAL(out, cases[i].net);
@@ -205,7 +205,7 @@ test_origin_matching(void)
 	size_t i;
 
 	arena_init(&a, 1 << 16);
-	for (i = 0; i < UNIT_NELEM(cases); i++) {
+	for (i = 0; i < MOAT_NELEM(cases); i++) {
 		origin_request(&req, &a, cases[i].host, cases[i].https,
 		    cases[i].port);
 		if (csrf_origin_matches(&req, cases[i].origin) != cases[i].ok)
@@ -241,5 +241,5 @@ register_session_tests(void)
 		{ "safe methods", test_safe_methods },
 	};
 
-	return unit_add_suite("session", tests, UNIT_NELEM(tests));
+	return unit_add_suite("session", tests, MOAT_NELEM(tests));
 }

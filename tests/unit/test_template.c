@@ -184,7 +184,7 @@ test_text_escaping(void)
 	char src[64], want[256];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(v); i++) {
+	for (i = 0; i < MOAT_NELEM(v); i++) {
 		expect_x("<p>{{ x }}</p>", v[i].x,
 		    (snprintf(want, sizeof(want), "<p>%s</p>", v[i].want),
 		    want));
@@ -334,7 +334,7 @@ test_url_scheme_filter(void)
 	char want[256];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(v); i++) {
+	for (i = 0; i < MOAT_NELEM(v); i++) {
 		struct moat_view *vw = fresh_view();
 		struct view_entry *e;
 
@@ -366,7 +366,7 @@ test_url_attrs(void)
 	char src[128], want[128];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(attrs); i++) {
+	for (i = 0; i < MOAT_NELEM(attrs); i++) {
 		snprintf(src, sizeof(src), "<x %s=\"{{x}}\">", attrs[i]);
 		snprintf(want, sizeof(want), "<x %s=\"" BLOCKED "\">",
 		    attrs[i]);
@@ -542,7 +542,7 @@ test_refused_contexts(void)
 	};
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(v); i++)
+	for (i = 0; i < MOAT_NELEM(v); i++)
 		expect_refused(v[i].src, 1, v[i].why);
 }
 
@@ -916,17 +916,17 @@ test_includes(void)
 		{ "form.html", "<form>{% include \"_csrf.html\" %}</form>", 0 },
 		{ "_csrf.html", "{% csrf_field %}", 0 },
 	};
-	struct tpl_file f[UNIT_NELEM(files)];
+	struct tpl_file f[MOAT_NELEM(files)];
 	struct moat_view *v = fresh_view(), *r;
 	struct tpl_set *set;
 	char *got;
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(files); i++) {
+	for (i = 0; i < MOAT_NELEM(files); i++) {
 		f[i] = files[i];
 		f[i].len = strlen(f[i].text);
 	}
-	set = compile_n(f, UNIT_NELEM(f));
+	set = compile_n(f, MOAT_NELEM(f));
 	if (set == NULL)
 		fprintf(stderr, "\n  %s\n", err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
@@ -978,7 +978,7 @@ test_include_errors(void)
 		char src[64];
 		size_t i;
 
-		for (i = 0; i < UNIT_NELEM(bad); i++) {
+		for (i = 0; i < MOAT_NELEM(bad); i++) {
 			snprintf(src, sizeof(src), "{%% include \"%s\" %%}",
 			    bad[i]);
 			expect_err(src, "t.html:1: bad include name: use a "
@@ -1018,18 +1018,18 @@ test_include_errors(void)
 			F("_9.html", "x"),
 		};
 
-		expect_err_n(f, UNIT_NELEM(f), "_8.html:1: includes nested "
+		expect_err_n(f, MOAT_NELEM(f), "_8.html:1: includes nested "
 		    "deeper than 8 (included from _7.html:1)");
 		/* Eight deep is fine. */
-		struct tpl_set *set = compile_n(f + 1, UNIT_NELEM(f) - 1);
-		struct tpl_file g[UNIT_NELEM(f)];
+		struct tpl_set *set = compile_n(f + 1, MOAT_NELEM(f) - 1);
+		struct tpl_file g[MOAT_NELEM(f)];
 
 		CU_ASSERT_PTR_NOT_NULL(set);	/* only partials: empty set */
 		tpl_set_free(set);
 		memcpy(g, f, sizeof(f));
 		g[0] = (struct tpl_file)F("a.html",
 		    "{% include \"_2.html\" %}");
-		set = compile_n(g, UNIT_NELEM(g));
+		set = compile_n(g, MOAT_NELEM(g));
 		CU_ASSERT_PTR_NOT_NULL(set);
 		tpl_set_free(set);
 	}
@@ -1261,7 +1261,7 @@ remove_tree(const char *dir)
 	char path[512];
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(names); i++) {
+	for (i = 0; i < MOAT_NELEM(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
@@ -1396,5 +1396,5 @@ register_template_tests(void)
 	};
 
 	arena_init(&arena, 1 << 20);
-	return unit_add_suite("template", tests, UNIT_NELEM(tests));
+	return unit_add_suite("template", tests, MOAT_NELEM(tests));
 }

@@ -85,7 +85,7 @@ expect_pairs(const char *s, const struct kv *kv, size_t n)
 
 #define PAIRS(s, ...) do {						\
 	static const struct kv kv_[] = { __VA_ARGS__ };			\
-	expect_pairs((s), kv_, UNIT_NELEM(kv_));			\
+	expect_pairs((s), kv_, MOAT_NELEM(kv_));			\
 } while (0)
 
 static void
@@ -339,5 +339,5 @@ register_urlencoded_tests(void)
 		{ "arena full", test_arena_full },
 	};
 
-	return unit_add_suite("urlencoded", tests, UNIT_NELEM(tests));
+	return unit_add_suite("urlencoded", tests, MOAT_NELEM(tests));
 }

@@ -141,7 +141,7 @@ test_string_text(void)
 	struct moat_field f = { .name = "s", .type = MOAT_FIELD_STRING,
 	    .min_len = 2, .max_len = 16 };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 static void
@@ -155,7 +155,7 @@ test_string_multiline(void)
 	struct moat_field f = { .name = "s", .type = MOAT_FIELD_STRING,
 	    .multiline = true };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 static void
@@ -173,7 +173,7 @@ test_string_charset(void)
 	    .charset = "abcdefghijklmnopqrstuvwxyz0123456789_-",
 	    .max_len = 32 };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 /* --- numbers -------------------------------------------------------- */
@@ -205,7 +205,7 @@ test_int_full(void)
 	};
 	struct moat_field f = { .name = "n", .type = MOAT_FIELD_INT };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 static void
@@ -223,7 +223,7 @@ test_int_range(void)
 	struct moat_value_out out;
 	const char *why;
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 	f.min = 5;
 	f.max = 4;
 	CU_ASSERT_EQUAL(moat_field_check(&f, "4", &out, &why), -1);
@@ -251,8 +251,8 @@ test_uint(void)
 		{ "9223372036854775808", "is out of range", 0 },
 	};
 
-	run_table(&f, t, UNIT_NELEM(t));
-	run_table(&full, tf, UNIT_NELEM(tf));
+	run_table(&f, t, MOAT_NELEM(t));
+	run_table(&full, tf, MOAT_NELEM(tf));
 }
 
 static void
@@ -271,7 +271,7 @@ test_port(void)
 	};
 	struct moat_field f = { .name = "p", .type = MOAT_FIELD_PORT };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 /* --- bool and enum -------------------------------------------------- */
@@ -290,7 +290,7 @@ test_bool(void)
 	const char *why;
 	size_t i;
 
-	for (i = 0; i < UNIT_NELEM(t); i++) {
+	for (i = 0; i < MOAT_NELEM(t); i++) {
 		int rc = moat_field_check(&f, t[i].raw, &out, &why);
 
 		if (t[i].want < 0) {
@@ -322,7 +322,7 @@ test_enum(void)
 	struct moat_value_out out;
 	const char *why;
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 	CU_ASSERT_EQUAL(moat_field_check(&f, "green", &out, &why), 0);
 	CU_ASSERT_PTR_EQUAL(out.text, colours[1]);
 	CU_ASSERT_EQUAL(out.i, 1);
@@ -370,7 +370,7 @@ test_email(void)
 	const char *why;
 	char big[300];
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 	/* 64 + 1 + 63 + 1 + 63 + 1 + 61 = 254 bytes: the limit. */
 	memcpy(big, L64 "@" L63 "." L63 ".", 64 + 1 + 63 + 1 + 63 + 1);
 	memset(big + 193, 'c', 61);
@@ -415,7 +415,7 @@ test_hostname(void)
 	char big[300];
 	size_t i;
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 	/* Four 62-byte labels and dots: 4 * 63 = 252 bytes, then "a". */
 	for (i = 0; i < 4; i++) {
 		memset(big + i * 63, 'a', 62);
@@ -461,7 +461,7 @@ test_ip(void)
 	};
 	struct moat_field f = { .name = "ip", .type = MOAT_FIELD_IP };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 /* --- URLs ----------------------------------------------------------- */
@@ -526,7 +526,7 @@ test_url(void)
 	const char *why;
 	char big[MOAT_URL_MAX + 2];
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 	memcpy(big, "http://h/", 9);
 	memset(big + 9, 'a', MOAT_URL_MAX - 9);
 	big[MOAT_URL_MAX] = '\0';
@@ -557,7 +557,7 @@ test_uuid(void)
 	};
 	struct moat_field f = { .name = "id", .type = MOAT_FIELD_UUID };
 
-	run_table(&f, t, UNIT_NELEM(t));
+	run_table(&f, t, MOAT_NELEM(t));
 }
 
 static void
@@ -595,7 +595,7 @@ test_date(void)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < UNIT_NELEM(t); i++) {
+	for (i = 0; i < MOAT_NELEM(t); i++) {
 		why = "unset";
 		rc = moat_field_check(&f, t[i].raw, &out, &why);
 		if (t[i].y == 0) {
@@ -637,5 +637,5 @@ register_validate_tests(void)
 		{ "date", test_date },
 	};
 
-	return unit_add_suite("validate", tests, UNIT_NELEM(tests));
+	return unit_add_suite("validate", tests, MOAT_NELEM(tests));
 }

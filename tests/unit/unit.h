@@ -9,6 +9,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include <moat/nelem.h>
+
 int	register_buf_tests(void);
 int	register_catalogue_tests(void);
 int	register_config_tests(void);
@@ -27,6 +29,7 @@ int	register_router_tests(void);
 int	register_sandbox_tests(void);
 int	register_session_tests(void);
 int	register_seal_tests(void);
+int	register_split_tests(void);
 int	register_template_tests(void);
 int	register_urlencoded_tests(void);
 int	register_validate_tests(void);
@@ -39,6 +42,5 @@ struct unit_test {
 int	unit_add_suite(const char *name, const struct unit_test *tests,
 	    size_t ntests);
 
-#define UNIT_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include <moat/nelem.h>
 #include <moat/request.h>
 #include <moat/response.h>
 #include <moat/validate.h>
@@ -79,7 +80,5 @@ struct moat_app {
  * checks the config and exits.  Returns the process exit status.
  */
 int	moat_main(const struct moat_app *app, int argc, char **argv);
-
-#define MOAT_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 #endif

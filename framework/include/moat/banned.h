@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Fortified libcs and some compilers define these as macros. */
@@ -20,9 +21,21 @@
 #undef vsprintf
 #undef strcpy
 #undef strcat
+#undef strncpy
+#undef strncat
 #undef gets
 
 #pragma GCC poison system popen gets strcpy strcat sprintf vsprintf
 #pragma GCC poison execl execlp execle execv execvp execve execvpe fexecve
+/*
+ * After git's banned.h: strncpy and strncat leave a string unterminated
+ * or silently cut (use snprintf or moat_buf); strtok hides its position
+ * and merges empty fields (core/split.h); the time functions without _r
+ * return a static buffer another call overwrites (use gmtime_r,
+ * localtime_r, strftime); mktemp, tmpnam and tempnam race (mkstemp).
+ */
+#pragma GCC poison strncpy strncat strtok strtok_r
+#pragma GCC poison gmtime localtime ctime ctime_r asctime asctime_r
+#pragma GCC poison mktemp tmpnam tempnam
 
 #endif

@@ -8,6 +8,7 @@
 #include <moat/buf.h>
 #include <moat/db.h>
 #include <moat/log.h>
+#include <moat/nelem.h>
 #include <moat/request.h>
 #include <moat/response.h>
 #include <moat/session.h>
