@@ -104,7 +104,7 @@ auth_start(struct broker *b, char *err, size_t errlen)
 		snprintf(err, errlen, "libsodium does not initialise");
 		return -1;
 	}
-	b->pool = hashpool_create(b->cfg->hash_workers, b->cfg->hash_queue,
+	b->pool = hashpool_create(b->cfg->hash_threads, b->cfg->hash_queue,
 	    &pol, err, errlen);
 	return b->pool != NULL ? 0 : -1;
 }

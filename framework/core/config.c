@@ -134,8 +134,8 @@ static const struct config_key config_keys[] = {
 	    false },
 	{ "session_bind_network", KEY_BOOL, CFG(session_bind_network), 0, 1, 0,
 	    false },
-	/* At most hash_workers scrypt hashes at once, hash_queue waiting. */
-	{ "hash_workers", KEY_UINT, CFG(hash_workers), 1, 64, 2, false },
+	/* At most hash_threads scrypt hashes at once, hash_queue waiting. */
+	{ "hash_threads", KEY_UINT, CFG(hash_threads), 1, 64, 2, false },
 	{ "hash_queue", KEY_UINT, CFG(hash_queue), 0, 4096, 16, false },
 	/* scrypt cost of new hashes: OWASP's N=2^17, r=8, p=1 (128 MiB).
 	 * The broker refuses a cost below OWASP's minimum at start-up. */
@@ -250,6 +250,31 @@ parse_error(struct config_parser *p, const char *fmt, ...)
 	va_end(ap);
 	snprintf(p->err, p->errlen, "%s:%zu: %s", p->name, p->line, reason);
 	return -1;
+}
+
+/*
+ * Keys that were renamed: the old name still works, and start-up logs
+ * that it should change ("worker" means a FastCGI process only).
+ */
+static const struct {
+	const char	*old_name;
+	const char	*name;
+} renamed_keys[] = {
+	{ "hash_workers", "hash_threads" },
+};
+
+static const char *
+key_current_name(struct moat_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < MOAT_NELEM(renamed_keys); i++)
+		if (strcmp(renamed_keys[i].old_name, name) == 0) {
+			cfg->renamed_key = renamed_keys[i].old_name;
+			cfg->renamed_to = renamed_keys[i].name;
+			return renamed_keys[i].name;
+		}
+	return name;
 }
 
 static const struct config_key *
@@ -495,7 +520,7 @@ parse_line(struct config_parser *p, char *line)
 	*eq = '\0';
 	key = trim(key);
 	value = trim(eq + 1);
-	if ((k = key_lookup(key, &index)) == NULL)
+	if ((k = key_lookup(key_current_name(p->cfg, key), &index)) == NULL)
 		return parse_error(p, "unknown key \"%.64s\"", key);
 	if (p->seen[index])
 		return parse_error(p, "%s: set twice", k->name);

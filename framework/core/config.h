@@ -53,11 +53,14 @@ struct moat_config {
 	unsigned int		 session_absolute_timeout;	/* seconds */
 	bool			 session_bind_agent;	/* User-Agent */
 	bool			 session_bind_network;	/* /24 or /64 */
-	unsigned int		 hash_workers;	/* scrypt threads */
+	unsigned int		 hash_threads;	/* scrypt threads in the broker */
 	unsigned int		 hash_queue;	/* waiting hashes, then busy */
 	unsigned int		 scrypt_log2_n;	/* cost of new hashes */
 	unsigned int		 scrypt_r;
 	unsigned int		 scrypt_p;
+	/* An old key name the file used and its new one, to be logged. */
+	const char		*renamed_key;
+	const char		*renamed_to;
 };
 
 /* Fill in every default; string keys become NULL. */

@@ -790,6 +790,10 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 	sandbox_landlock_start(cfg);
 	if (start_broker(s, err, sizeof(err)) != 0)
 		return serving_failed(s, err);
+	if (cfg->renamed_key != NULL)
+		moat_log_warn("config: %s is an old name: call it %s (the old "
+		    "name will go)", cfg->renamed_key,
+		    cfg->renamed_to);
 	moat_log_info("%s: serving on %s with %u workers%s", app->name,
 	    cfg->listen, cfg->workers, s->broker.pid > 0 ? " and a broker" :
 	    "");

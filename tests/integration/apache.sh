@@ -19,7 +19,7 @@ IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/web.catalogue
 broker_secrets = $SECRETS_DIR/broker.secrets
 templates = $MOAT_SRCDIR/tests/integration/templates
 hsts_max_age = 600
-hash_workers = 1"
+hash_threads = 1"
 
 # The app's max_multipart_bytes in lib.sh's config; Apache's cap matches.
 MAX_BODY=65536

@@ -44,7 +44,7 @@ broker_secrets = $SECRETS_DIR/broker.secrets
 session_bind_agent = on
 session_bind_network = on
 templates = $MOAT_SRCDIR/tests/integration/templates
-hash_workers = 1"
+hash_threads = 1"
 it_setup
 
 # A signed-in session, made with curl as the browser will present itself.

@@ -81,7 +81,7 @@ if [ -n "${PGHOST:-}" ] && command -v psql >/dev/null; then
 	IT_CONF_EXTRA="catalogue = $MOAT_SRCDIR/tests/integration/web.catalogue
 broker_secrets = $SECRETS_DIR/broker.secrets
 templates = $MOAT_SRCDIR/tests/integration/templates
-hash_workers = 1"
+hash_threads = 1"
 	BROKER=yes
 	OK_PATH=/plain
 else

@@ -20,6 +20,11 @@ templates = $MOAT_SRCDIR/tests/integration/templates
 hash_workers = 1
 hash_queue = 0"
 it_setup
+# hash_workers is hash_threads' old name: it still works (the busy check
+# below needs its 1), and start-up says to rename it.
+it_wait_log "serving on"
+it_contains "an old key name is accepted and the log says its new one" \
+	"config: hash_workers is an old name: call it hash_threads" "$(cat "$IT_DIR/moat.log")"
 
 H=$IT_DIR/headers
 B=$IT_DIR/body
@@ -253,7 +258,7 @@ it_check "from a network the account never used, the right password waits" 429 \
 it_check "from the network it registered on, the user signs in at once" 200 \
 	"$(req POST /login --data 'username=dave&password=daves+password')"
 
-# At most hash_workers hashes at once (1 here, none waiting): the other
+# At most hash_threads hashes at once (1 here, none waiting): the other
 # log-ins that arrive meanwhile are told to come back, not queued forever.
 pids=""
 for n in 1 2 3; do

@@ -698,6 +698,28 @@ test_load(void)
 	config_free(&cfg);
 }
 
+/* An old key name sets the new key, and the config says which it was. */
+static void
+test_renamed_key(void)
+{
+	struct moat_config cfg;
+
+	expect_ok(&cfg, BASE "hash_threads = 3\n");
+	CU_ASSERT_EQUAL(cfg.hash_threads, 3);
+	CU_ASSERT_PTR_NULL(cfg.renamed_key);
+	config_free(&cfg);
+	expect_ok(&cfg, BASE "hash_workers = 5\n");
+	CU_ASSERT_EQUAL(cfg.hash_threads, 5);
+	STR_EQ(cfg.renamed_key, "hash_workers");
+	STR_EQ(cfg.renamed_to, "hash_threads");
+	config_free(&cfg);
+	/* Both names are one key: the second is set twice. */
+	expect_error(BASE "hash_threads = 1\nhash_workers = 2\n",
+	    "t.conf:4: hash_threads: set twice");
+	expect_error(BASE "hash_workers = 0\n",
+	    "t.conf:3: hash_threads: 0 is out of range 1..64");
+}
+
 int
 register_config_tests(void)
 {
@@ -725,6 +747,7 @@ register_config_tests(void)
 		{ "small error buffer", test_small_err_buffer },
 		{ "free after error", test_free_after_error },
 		{ "config_load", test_load },
+		{ "renamed key", test_renamed_key },
 	};
 
 	return unit_add_suite("config", tests, MOAT_NELEM(tests));
