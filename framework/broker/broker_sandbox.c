@@ -33,21 +33,9 @@
 
 #include "broker/broker_sandbox.h"
 #include "sandbox/landlock.h"
+#include "sandbox/seccomp_build.h"
 #include "sandbox/sigsys_debug.h"
-#include "sandbox/syscall_rule.h"
 #include "core/log_internal.h"
-
-/* AddressSanitizer needs a few syscalls of its own (see below). */
-#if defined(__SANITIZE_ADDRESS__)
-#define BSANDBOX_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BSANDBOX_ASAN	1
-#endif
-#endif
-#ifndef BSANDBOX_ASAN
-#define BSANDBOX_ASAN	0
-#endif
 
 /* --- the allowlist ------------------------------------------------------- */
 
@@ -60,10 +48,7 @@
  * undo that; the argument rules are in sandbox/syscall_rule.c, shared
  * with the worker.
  */
-static const struct allowed_syscall {
-	const char		*name;
-	enum syscall_rule	 rule;
-} allowlist[] = {
+static const struct allowed_syscall allowlist[] = {
 	/* The event loop: worker channels (frames, SCM_RIGHTS both ways),
 	 * the control socket, the log on stderr. */
 	{ "read", ANY },
@@ -152,7 +137,7 @@ static const struct allowed_syscall {
 	{ "sched_yield", ANY },		/* spin locks (ASan's, in the pool) */
 	{ "exit", ANY },
 	{ "exit_group", ANY },
-#if BSANDBOX_ASAN
+#if SANDBOX_ASAN
 	/* --enable-sanitizers builds only: ASan's alternate signal stack,
 	 * and what it tries while writing a report (find the executable,
 	 * ask whether stderr is a terminal, start a symbolizer) fails
@@ -177,42 +162,13 @@ fail(char *err, size_t errlen, const char *what)
 static scmp_filter_ctx
 filter_build(bool debug, char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx;
-	const char *name = NULL;
-	size_t i;
-	int nr, rc;
+	/* all_threads: the hash threads were started before it. */
+	const struct seccomp_build b = { .who = "broker sandbox",
+	    .table = allowlist, .n = MOAT_NELEM(allowlist), .debug = debug,
+	    .all_threads = true };
 
-	if ((ctx = seccomp_init(debug ? SCMP_ACT_TRAP :
-	    SCMP_ACT_KILL_PROCESS)) == NULL) {
-		snprintf(err, errlen, "broker sandbox: seccomp_init failed");
-		return NULL;
-	}
-	/* Another ABI (x32, i386 through int 0x80) is always fatal. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    SCMP_ACT_KILL_PROCESS);
-	/* Every thread, not just this one: the hash pool's threads were
-	 * started earlier and must not run unfiltered. */
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	/* A binary search over syscall numbers; older libseccomp lacks it,
-	 * which only costs a little speed. */
-	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)
-		moat_log_debug("broker sandbox: seccomp filter not optimised");
-	for (i = 0; rc == 0 && i < MOAT_NELEM(allowlist); i++) {
-		name = allowlist[i].name;
-		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
-			continue;	/* not on this architecture */
-		rc = syscall_rule_add(ctx, allowlist[i].rule, nr);
-	}
-	if (rc != 0) {
-		snprintf(err, errlen, "broker sandbox: seccomp rule for %s: %s",
-		    name != NULL ? name : "?", strerror(-rc));
-		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
+	return seccomp_build(&b, err, errlen);
 }
-
 
 /* --- the file store ------------------------------------------------------ */
 

@@ -53,22 +53,9 @@
 
 #include "core/log_internal.h"
 #include "sandbox/landlock.h"
-#include "worker/sandbox.h"
+#include "sandbox/seccomp_build.h"
 #include "sandbox/sigsys_debug.h"
-#include "sandbox/syscall_rule.h"
-
-/* AddressSanitizer reserves terabytes of shadow memory and needs a few
- * more syscalls of its own. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_ASAN	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_ASAN	1
-#endif
-#endif
-#ifndef SANDBOX_ASAN
-#define SANDBOX_ASAN	0
-#endif
+#include "worker/sandbox.h"
 
 /* --- the allowlist --------------------------------------------------------- */
 
@@ -80,10 +67,7 @@
  * apps).  Beside each entry: why its arguments cannot undo that; the
  * argument rules are in syscall_rule.c, shared with the broker.
  */
-static const struct allowed_syscall {
-	const char		*name;
-	enum syscall_rule	 rule;
-} allowlist[] = {
+static const struct allowed_syscall allowlist[] = {
 	/* Descriptors it already holds: the listening socket, the web
 	 * server's connections, the hand-off queue, the log pipe, later the
 	 * broker channel and the files it passes.  Each socket is connected or listening, so
@@ -256,37 +240,28 @@ sandbox_check_syscalls(const struct moat_app *app, char *err, size_t errlen)
 	return 0;
 }
 
+/* A FAIL entry the app's own sandbox_syscalls turn into an allowed call. */
+static bool
+app_replaces(const struct allowed_syscall *entry, const void *arg)
+{
+	return entry->rule == FAIL && app_lists(arg, entry->name);
+}
+
 /* The filter, built but not loaded; NULL with err on failure. */
 static scmp_filter_ctx
 filter_build(const struct moat_config *cfg, const struct moat_app *app,
     char *err, size_t errlen)
 {
+	const struct seccomp_build b = { .who = "sandbox", .table = allowlist,
+	    .n = MOAT_NELEM(allowlist), .debug = cfg->sandbox_debug,
+	    .skip = app_replaces, .skip_arg = app };
 	scmp_filter_ctx ctx;
 	const char *name = NULL;
 	size_t i;
 	int nr, rc = 0;
 
-	ctx = seccomp_init(cfg->sandbox_debug ? SCMP_ACT_TRAP :
-	    SCMP_ACT_KILL_PROCESS);
-	if (ctx == NULL) {
-		snprintf(err, errlen, "sandbox: seccomp_init failed");
+	if ((ctx = seccomp_build(&b, err, errlen)) == NULL)
 		return NULL;
-	}
-	/* Another ABI (x32, i386 through int 0x80) is always fatal. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    SCMP_ACT_KILL_PROCESS);
-	/* A binary search over the syscall numbers, not a linear scan;
-	 * older libseccomp lacks it, which only costs a little speed. */
-	if (rc == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) != 0)
-		moat_log_debug("sandbox: seccomp filter not optimised");
-	for (i = 0; rc == 0 && i < MOAT_NELEM(allowlist); i++) {
-		name = allowlist[i].name;
-		if ((nr = seccomp_syscall_resolve_name(name)) < 0)
-			continue;	/* not on this architecture */
-		if (allowlist[i].rule == FAIL && app_lists(app, name))
-			continue;	/* the app's rule allows it */
-		rc = syscall_rule_add(ctx, allowlist[i].rule, nr);
-	}
 	for (i = 0; rc == 0 && app->sandbox_syscalls != NULL &&
 	    (name = app->sandbox_syscalls[i]) != NULL; i++) {
 		/* Checked by sandbox_check; already allowed is fine. */
