@@ -1,5 +1,6 @@
 /*
- * channel.h - the worker's end of its broker channel.
+ * channel.h - the worker's end of its broker channel: the transport.
+ * Statements and files (db.c) and sessions (session.c) are built on it.
  */
 #ifndef MOAT_WORKER_CHANNEL_H
 #define MOAT_WORKER_CHANNEL_H
@@ -27,6 +28,22 @@ struct proto_writer *channel_begin(uint16_t op);
 
 /* Send the frame and wait for the reply to it; -1 if the channel broke. */
 int	channel_exchange(struct proto_reader *r);
+
+/*
+ * The same with descriptors: send_fd (unless -1) goes with the frame, and
+ * the reply may bring one into *recv_fd (only where recv_fd is given).
+ */
+int	channel_call(struct proto_reader *r, int send_fd, int *recv_fd);
+
+/*
+ * The broker now holds session state of this request (a session op was
+ * answered): the request must end with REQUEST_END.
+ */
+void	channel_holds_session(void);
+
+/* Changes each time a request ends: tells one request's state from the
+ * last one's (db.c's SQLSTATE). */
+unsigned long	channel_requests_ended(void);
 
 /* The reply was not what the protocol says: stop using the channel. */
 void	channel_broken(const char *why);

@@ -123,6 +123,7 @@ exchange(int *retry_after)
 	struct proto_reader r;
 
 	cur.used = true;
+	channel_holds_session();
 	if (channel_exchange(&r) != 0)
 		return MOAT_AUTH_DOWN;
 	return read_auth(&r, retry_after);

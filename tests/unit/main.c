@@ -27,6 +27,7 @@ main(void)
 	int (*registers[])(void) = {
 		register_buf_tests,
 		register_catalogue_tests,
+		register_channel_tests,
 		register_config_tests,
 		register_fcgi_record_tests,
 		register_dispatch_tests,

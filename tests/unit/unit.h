@@ -13,6 +13,7 @@
 
 int	register_buf_tests(void);
 int	register_catalogue_tests(void);
+int	register_channel_tests(void);
 int	register_config_tests(void);
 int	register_dispatch_tests(void);
 int	register_fcgi_record_tests(void);
