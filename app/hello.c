@@ -36,7 +36,7 @@ healthz(const struct moat_request *req, struct moat_response *res)
 	return moat_response_text(res, 200, "ok\n");
 }
 
-/* GET /notes/{id:int}: typed route segments arrive already checked. */
+/* GET /numbers/{id:int}: typed route segments arrive already checked. */
 static int
 show_number(const struct moat_request *req, struct moat_response *res)
 {
