@@ -30,17 +30,16 @@ static void
 clean_name(const char *sent, char *out, size_t size)
 {
 	const char *p, *base = sent != NULL ? sent : "";
-	size_t n = 0;
+	size_t n, i;
 
 	for (p = base; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\')
 			base = p + 1;
-	for (p = base; *p != '\0' && n + 1 < size && n < FILE_NAME_MAX; p++)
-		out[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '_' : *p;
-	/* Stopped inside a UTF-8 sequence?  Cut back to where it starts. */
-	if (*p != '\0')
-		while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80)
-			n--;
+	n = moat_utf8_cut(base, strlen(base), size - 1 < FILE_NAME_MAX ?
+	    size - 1 : FILE_NAME_MAX);
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)base[i] < 0x20 || base[i] == 0x7f ?
+		    '_' : base[i];
 	out[n] = '\0';
 	if (n == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
 		snprintf(out, size, "file");

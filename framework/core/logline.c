@@ -80,11 +80,8 @@ logline_escape(char *dst, size_t dstsize, const char *src, size_t len)
 
 truncated:
 	if (room >= sizeof(cut) - 1) {
-		if (o > room - (sizeof(cut) - 1))
-			o = room - (sizeof(cut) - 1);
 		/* Backing off for "..." must not split a character either. */
-		while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
-			o--;
+		o = utf8_cut(dst, o, room - (sizeof(cut) - 1));
 		for (i = 0; i < sizeof(cut) - 1; i++)
 			dst[o++] = cut[i];
 	}

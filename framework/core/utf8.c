@@ -78,3 +78,16 @@ text_valid(const char *s, size_t len)
 		return false;
 	return utf8_valid((const unsigned char *)s, len);
 }
+
+size_t
+utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	/* s[max] exists: back off while it continues a sequence. */
+	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return n;
+}

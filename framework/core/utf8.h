@@ -22,4 +22,10 @@ bool	utf8_valid(const unsigned char *s, size_t len);
 /* True if s[0..len) is valid UTF-8 and holds no NUL byte: text. */
 bool	text_valid(const char *s, size_t len);
 
+/*
+ * The length of the longest prefix of s[0..len) that is at most max bytes
+ * and does not end inside a UTF-8 sequence: where to cut text to fit.
+ */
+size_t	utf8_cut(const char *s, size_t len, size_t max);
+
 #endif

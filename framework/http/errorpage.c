@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "http/errorpage.h"
 
 struct out {
@@ -67,11 +68,7 @@ out_html(struct out *o, const char *s, size_t max)
 	size_t i, n = strlen(s);
 	char c[2] = { 0, 0 };
 
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
+	n = utf8_cut(s, n, max);
 	for (i = 0; i < n; i++) {
 		switch (s[i]) {
 		case '&':

@@ -13,6 +13,7 @@
 
 #include <moat/validate.h>
 
+#include "core/utf8.h"
 #include "http/token.h"
 
 #define WHY_REQUIRED	"is required"
@@ -80,8 +81,8 @@ parse_decimal(const char *s, size_t len, uint64_t limit, uint64_t *v)
 static bool
 text_ok(const unsigned char *s, size_t len, bool multiline)
 {
-	size_t i = 0, n, k;
-	uint32_t cp, min;
+	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
 		cp = s[i];
@@ -94,32 +95,10 @@ text_ok(const unsigned char *s, size_t len, bool multiline)
 			i++;
 			continue;
 		}
-		if (cp >= 0xc2 && cp <= 0xdf) {
-			n = 1;
-			cp &= 0x1f;
-			min = 0x80;
-		} else if (cp >= 0xe0 && cp <= 0xef) {
-			n = 2;
-			cp &= 0x0f;
-			min = 0x800;
-		} else if (cp >= 0xf0 && cp <= 0xf4) {
-			n = 3;
-			cp &= 0x07;
-			min = 0x10000;
-		} else
-			return false;
-		if (len - i - 1 < n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) ||
+		if ((n = utf8_sequence(s + i, len - i, &cp)) == 0 ||
 		    (cp >= 0x80 && cp <= 0x9f))
 			return false;
-		i += n + 1;
+		i += n;
 	}
 	return true;
 }
@@ -529,4 +508,10 @@ moat_field_check(const struct moat_field *f, const char *raw,
 	}
 	out->present = true;
 	return 0;
+}
+
+size_t
+moat_utf8_cut(const char *s, size_t len, size_t max)
+{
+	return utf8_cut(s, len, max);
 }

@@ -342,7 +342,7 @@ describe_request(struct worker *w)
 
 /* Route and run the handler; returns the status of an error page or 0. */
 static int
-dispatch(struct worker *w)
+route_and_run(struct worker *w)
 {
 	struct moat_request *req = &w->req;
 	enum route_result rr;
@@ -444,7 +444,7 @@ handle_request(struct worker *w)
 		    w->incident, status, w->req.method,
 		    w->req.raw_path ? w->req.raw_path : "?", why);
 	else
-		status = dispatch(w);
+		status = route_and_run(w);
 	if (status != 0)
 		errorpage_render(&w->res, status, w->incident);
 	session_finish(&w->req, &w->res);

@@ -8,6 +8,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <moat/validate.h>
+
+#include "core/utf8.h"
 #include "http/params.h"
 #include "unit.h"
 
@@ -237,6 +240,25 @@ test_text_valid(void)
 	CU_ASSERT(text_valid("ab", 2));
 }
 
+/* Cuts land on sequence starts only: "a" é € 😀 are 1, 2, 3 and 4 bytes. */
+static void
+test_utf8_cut(void)
+{
+	static const char s[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	static const size_t want[] = { 0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10 };
+	static const char cont[] = "\x80\x80\x80\x80";
+	size_t max;
+
+	for (max = 0; max <= 10; max++)
+		CU_ASSERT_EQUAL(utf8_cut(s, 10, max), want[max]);
+	CU_ASSERT_EQUAL(utf8_cut(s, 10, 99), 10);
+	CU_ASSERT_EQUAL(utf8_cut(s, 3, 2), 1);
+	CU_ASSERT_EQUAL(utf8_cut("", 0, 0), 0);
+	/* Nothing but continuation bytes: no cut point but the start. */
+	CU_ASSERT_EQUAL(utf8_cut(cont, 4, 3), 0);
+	CU_ASSERT_EQUAL(moat_utf8_cut(s, 10, 5), 3);
+}
+
 int
 register_pct_tests(void)
 {
@@ -251,6 +273,7 @@ register_pct_tests(void)
 		{ "utf8 length", test_utf8_length },
 		{ "utf8 exhaustive", test_utf8_exhaustive },
 		{ "text_valid", test_text_valid },
+		{ "utf8_cut", test_utf8_cut },
 	};
 
 	return unit_add_suite("pct", tests, MOAT_NELEM(tests));

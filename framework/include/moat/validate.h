@@ -129,4 +129,10 @@ struct moat_value_out {
 int	moat_field_check(const struct moat_field *f, const char *raw,
 	    struct moat_value_out *out, const char **why);
 
+/**
+ * Where to cut text to fit: the length of the longest prefix of s[0..len)
+ * that is at most max bytes and does not end inside a UTF-8 sequence.
+ */
+size_t	moat_utf8_cut(const char *s, size_t len, size_t max);
+
 #endif
