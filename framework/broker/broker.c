@@ -29,7 +29,6 @@
 #include <moat/log.h>
 
 #include "broker/auth.h"
-#include "core/clock.h"
 #include "broker/broker.h"
 #include "broker/broker_sandbox.h"
 #include "broker/catalogue.h"
@@ -37,6 +36,7 @@
 #include "broker/hashpool.h"
 #include "broker/secrets.h"
 #include "broker/store.h"
+#include "core/clock.h"
 
 #define BROKER_MAX_CHANNELS	512
 #define DB_RETRY_MS		1000	/* between reconnection attempts */

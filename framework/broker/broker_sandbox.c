@@ -32,10 +32,10 @@
 #include <moat/nelem.h>
 
 #include "broker/broker_sandbox.h"
+#include "core/log_internal.h"
 #include "sandbox/landlock.h"
 #include "sandbox/seccomp_build.h"
 #include "sandbox/sigsys_debug.h"
-#include "core/log_internal.h"
 
 /* --- the allowlist ------------------------------------------------------- */
 

@@ -17,9 +17,9 @@
 #include <sodium.h>
 
 #include "broker/broker.h"
+#include "broker/reencrypt.h"
 #include "broker/secrets.h"
 #include "core/config.h"
-#include "broker/reencrypt.h"
 
 #define REENCRYPT_SQL_MAX	1024	/* nine names of 63 bytes, quoted */
 #define REENCRYPT_UPDATE	"moat_reencrypt_update"

@@ -14,8 +14,8 @@
 #include <moat/log.h>
 
 #include "broker/broker.h"
-#include "proto/proto.h"
 #include "core/log_internal.h"
+#include "proto/proto.h"
 #include "supervisor/broker_link.h"
 
 #define BROKER_READY_TIMEOUT_MS	30000

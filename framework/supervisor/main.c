@@ -11,12 +11,12 @@
 #include <moat/app.h>
 
 #include "broker/catalogue.h"
-#include "template/template.h"
+#include "broker/reencrypt.h"
 #include "core/config.h"
 #include "http/router.h"
-#include "broker/reencrypt.h"
-#include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
+#include "template/template.h"
+#include "worker/sandbox.h"
 
 static void
 usage(const char *prog)

@@ -1,10 +1,9 @@
 /*
- * supervisor.c - forks, reaps and respawns workers; writes the log.
+ * supervisor.c - forks, reaps and respawns workers and the broker.
  *
  * The supervisor never reads request data.  All it takes from a worker is
- * bytes on the worker's stderr pipe, which it treats as untrusted: each
- * line is escaped, capped and stamped with the worker's pid, so a worker
- * cannot forge a line for another process.  Signals arrive through a
+ * bytes on the worker's stderr pipe, which the log writer (logwriter.c)
+ * treats as untrusted.  Signals arrive through a
  * signalfd, so the whole supervisor is one poll loop with no work done in
  * signal handlers.
  */
@@ -29,11 +28,12 @@
 #include "core/log_internal.h"
 #include "core/logline.h"
 #include "supervisor/broker_link.h"
-#include "worker/fault.h"
 #include "supervisor/listen.h"
+#include "supervisor/logwriter.h"
 #include "supervisor/pidfile.h"
-#include "worker/sandbox.h"
 #include "supervisor/supervisor.h"
+#include "worker/fault.h"
+#include "worker/sandbox.h"
 #include "worker/worker.h"
 
 #define MAX_CHILDREN		512	/* two generations of 256 */
@@ -51,15 +51,12 @@
 #define BROKER_SLOT		UINT_MAX
 
 struct child {
-	pid_t		pid;		/* 0: slot unused */
-	const char	*role;		/* "worker" or "broker", for the log */
-	int		log_fd;		/* read end of its stderr, or -1 */
-	unsigned int	slot;		/* which of the N workers it is */
-	unsigned int	generation;
-	time_t		started;
-	char		line[LOGLINE_MAX];
-	size_t		line_len;
-	bool		skipping;	/* dropping the rest of a long line */
+	pid_t			pid;		/* 0: slot unused */
+	const char		*role;		/* "worker" or "broker" */
+	struct log_input	log;		/* its stderr */
+	unsigned int		slot;		/* which of the N workers it is */
+	unsigned int		generation;
+	time_t			started;
 };
 
 struct slot {
@@ -87,118 +84,6 @@ struct supervisor {
 	long long			 stop_deadline_ms;
 };
 
-/* The log file descriptor the supervisor's sink writes to. */
-static int	supervisor_log_fd = STDERR_FILENO;
-
-/* One stamped line: "2026-11-28T10:00:00Z source[pid] text". */
-static void
-log_stamped(const char *source, pid_t pid, const char *text)
-{
-	char line[LOGLINE_MAX + 128], stamp[32];
-	struct tm tm;
-	time_t t = time(NULL);
-	int n;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		stamp[0] = '\0';
-	n = snprintf(line, sizeof(line), "%s %s[%ld] %s\n", stamp, source,
-	    (long)pid, text);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	log_write_all(supervisor_log_fd, line, (size_t)n);
-}
-
-static void
-supervisor_sink(enum moat_log_level level, const char *line)
-{
-	char text[LOGLINE_MAX + 16];
-
-	snprintf(text, sizeof(text), "%s: %s", log_level_name(level), line);
-	log_stamped("supervisor", getpid(), text);
-}
-
-static int
-open_log(const struct moat_config *cfg, char *err, size_t errlen)
-{
-	int fd;
-
-	if (strcmp(cfg->log_file, "-") == 0)
-		return dup(STDERR_FILENO);
-	fd = open(cfg->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0640);
-	if (fd < 0)
-		snprintf(err, errlen, "log_file %s: %s", cfg->log_file,
-		    strerror(errno));
-	return fd;
-}
-
-/* --- worker output ------------------------------------------------------- */
-
-static void
-child_flush_line(struct child *c)
-{
-	char escaped[LOGLINE_MAX];
-
-	logline_escape(escaped, sizeof(escaped), c->line, c->line_len);
-	log_stamped(c->role, c->pid, escaped);
-	c->line_len = 0;
-}
-
-/* Split what a worker wrote into lines; cap each, drop the overflow. */
-static void
-child_take_output(struct child *c, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			if (!c->skipping)
-				child_flush_line(c);
-			c->skipping = false;
-			c->line_len = 0;
-			continue;
-		}
-		if (c->skipping)
-			continue;
-		if (c->line_len == sizeof(c->line) - 4) {
-			memcpy(c->line + c->line_len, "...", 3);
-			c->line_len += 3;
-			child_flush_line(c);
-			c->skipping = true;
-			continue;
-		}
-		c->line[c->line_len++] = p[i];
-	}
-}
-
-/* Read once; false when nothing more is there for now (or ever). */
-static bool
-child_read_log(struct child *c)
-{
-	char buf[4096];
-	ssize_t n;
-
-	n = read(c->log_fd, buf, sizeof(buf));
-	if (n < 0 && errno == EINTR)
-		return true;
-	if (n < 0 && errno == EAGAIN)
-		return false;
-	if (n <= 0) {
-		if (c->line_len > 0 && !c->skipping)
-			child_flush_line(c);
-		close(c->log_fd);
-		c->log_fd = -1;
-		return false;
-	}
-	child_take_output(c, buf, (size_t)n);
-	return true;
-}
-
 /* --- children ------------------------------------------------------------- */
 
 static struct child *
@@ -207,7 +92,7 @@ child_free_entry(struct supervisor *s)
 	size_t i;
 
 	for (i = 0; i < MAX_CHILDREN; i++)
-		if (s->children[i].pid == 0 && s->children[i].log_fd < 0)
+		if (s->children[i].pid == 0 && s->children[i].log.fd < 0)
 			return &s->children[i];
 	return NULL;
 }
@@ -255,7 +140,7 @@ child_track(struct supervisor *s, struct child *c, pid_t pid, int log_fd,
 	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->role = role;
-	c->log_fd = log_fd;
+	log_input_init(&c->log, role, pid, log_fd);
 	c->slot = slot;
 	c->generation = s->generation;
 	c->started = time(NULL);
@@ -291,8 +176,7 @@ spawn_worker(struct supervisor *s, unsigned int slot)
 		return -1;
 	}
 	if (pid == 0) {
-		supervisor_log_fd = -1;
-		log_set_sink(log_sink_stderr);
+		log_writer_leave();
 		child_setup_fds(s, pipefd[1], chan);
 		worker_main(s->app, s->router, s->cfg, &s->listener,
 		    &s->handoff, chan >= 0 ? WORKER_BROKER_FD : -1);
@@ -436,8 +320,8 @@ reap_children(struct supervisor *s)
 		if (c == NULL)
 			continue;
 		/* Drain what it wrote before dying, so its lines come first. */
-		for (int k = 0; k < 256 && c->log_fd >= 0; k++)
-			if (!child_read_log(c))
+		for (int k = 0; k < 256 && c->log.fd >= 0; k++)
+			if (!log_input_read(&c->log))
 				break;
 		if (pid == s->broker.pid)
 			broker_died(s, status);
@@ -508,13 +392,13 @@ reopen_log(struct supervisor *s)
 	char err[CONFIG_ERR_MAX];
 	int fd;
 
-	if ((fd = open_log(s->cfg, err, sizeof(err))) < 0) {
+	if ((fd = log_writer_open(s->cfg, err, sizeof(err))) < 0) {
 		moat_log_error("reload: %s (keeping the old log)", err);
 		return;
 	}
 	close(s->log_fd);
 	s->log_fd = fd;
-	supervisor_log_fd = fd;
+	log_writer_use(fd);
 }
 
 static void
@@ -642,10 +526,10 @@ supervise(struct supervisor *s)
 		pfd[n].fd = s->broker.ctl_fd;
 		pfd[n++].events = POLLIN;
 		for (i = 0; i < MAX_CHILDREN; i++) {
-			if (s->children[i].log_fd < 0)
+			if (s->children[i].log.fd < 0)
 				continue;
 			owner[n] = &s->children[i];
-			pfd[n].fd = s->children[i].log_fd;
+			pfd[n].fd = s->children[i].log.fd;
 			pfd[n++].events = POLLIN;
 		}
 		if (poll(pfd, n, poll_timeout(s)) < 0 && errno != EINTR) {
@@ -654,7 +538,7 @@ supervise(struct supervisor *s)
 		}
 		for (i = 2; i < n; i++)
 			if (pfd[i].revents != 0)
-				child_read_log(owner[i]);
+				log_input_read(&owner[i]->log);
 		if (pfd[1].revents != 0)
 			handle_violation(s);
 		if (pfd[0].revents & POLLIN)
@@ -711,15 +595,15 @@ start_broker(struct supervisor *s, char *err, size_t errlen)
 	child_track(s, c, s->broker.pid, s->broker.log_fd, BROKER_SLOT,
 	    "broker");
 	if (broker_link_wait(&s->broker, err, errlen) == 0) {
-		while (child_read_log(c))
+		while (log_input_read(&c->log))
 			;
 		return 0;
 	}
 	/* Its last words explain the failure: log them before ours. */
 	kill(s->broker.pid, SIGKILL);
 	waitpid(s->broker.pid, &status, 0);
-	for (k = 0; k < 1024 && c->log_fd >= 0; k++)
-		if (!child_read_log(c))
+	for (k = 0; k < 1024 && c->log.fd >= 0; k++)
+		if (!log_input_read(&c->log))
 			break;
 	c->pid = 0;
 	s->broker.pid = 0;
@@ -769,12 +653,11 @@ supervisor_run(const struct moat_app *app, const struct router *router,
 	s->broker.ctl_fd = -1;
 	s->handoff.in = s->handoff.out = -1;
 	for (i = 0; i < MAX_CHILDREN; i++)
-		s->children[i].log_fd = -1;
+		s->children[i].log.fd = -1;
 	log_set_level(cfg->log_level);
-	if ((s->log_fd = open_log(cfg, err, sizeof(err))) < 0)
+	if ((s->log_fd = log_writer_open(cfg, err, sizeof(err))) < 0)
 		return startup_failed(s, err);
-	supervisor_log_fd = s->log_fd;
-	log_set_sink(supervisor_sink);
+	log_writer_use(s->log_fd);
 	if ((s->pid_fd = pidfile_lock(cfg->pidfile, err, sizeof(err))) < 0)
 		return startup_failed(s, err);
 	if (listen_open(cfg, &s->listener, err, sizeof(err)) != 0) {

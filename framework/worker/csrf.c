@@ -21,8 +21,8 @@
 
 #include <moat/session.h>
 
-#include "worker/channel.h"
 #include "http/request_internal.h"
+#include "worker/channel.h"
 #include "worker/session.h"
 
 bool

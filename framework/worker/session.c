@@ -14,10 +14,10 @@
 #include <moat/log.h>
 #include <moat/session.h>
 
-#include "worker/channel.h"
-#include "proto/proto.h"
 #include "http/params.h"
 #include "http/response_internal.h"
+#include "proto/proto.h"
+#include "worker/channel.h"
 #include "worker/session.h"
 
 enum cookie_action {

@@ -71,7 +71,6 @@
 #include <fcgiapp.h>
 #include <moat/log.h>
 
-#include "worker/channel.h"
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/incident.h"
@@ -80,12 +79,13 @@
 #include "http/host.h"
 #include "http/request_internal.h"
 #include "http/response_internal.h"
+#include "worker/channel.h"
 #include "worker/fault.h"
 #include "worker/fcgi_record.h"
 #include "worker/handoff.h"
 #include "worker/sandbox.h"
-#include "worker/worker.h"
 #include "worker/session.h"
+#include "worker/worker.h"
 
 #define WORKER_MAX_CONNS	64
 #define RETIRE_IDLE_MS		300	/* idle this long when retiring: close */

@@ -52,11 +52,11 @@
 
 #include <moat/db.h>
 
-#include "worker/channel.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "http/request_internal.h"
 #include "supervisor/broker_link.h"
+#include "worker/channel.h"
 
 #define BATCH		20
 #define ROWS		1000

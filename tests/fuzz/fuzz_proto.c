@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/proto.h"
 #include "http/params.h"
+#include "proto/proto.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

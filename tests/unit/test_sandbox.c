@@ -20,8 +20,8 @@
 #include <seccomp.h>
 
 #include "sandbox/landlock.h"
-#include "worker/sandbox.h"
 #include "sandbox/syscall_rule.h"
+#include "worker/sandbox.h"
 #include "unit.h"
 
 static int

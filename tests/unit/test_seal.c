@@ -12,9 +12,9 @@
 #include <CUnit/CUnit.h>
 #include <sodium.h>
 
+#include "broker/reencrypt.h"
 #include "broker/seal.h"
 #include "broker/secrets.h"
-#include "broker/reencrypt.h"
 #include "unit.h"
 
 #define BIG	4096
