@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "broker/catalogue.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,10 +14,9 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "fuzz.h"
 
 #define NAME	"fuzz.conf"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool
 in_range(unsigned long long v, unsigned long long lo, unsigned long long hi)

@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http/params.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool
 octets_ok(const char *s, size_t len)

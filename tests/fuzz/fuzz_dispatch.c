@@ -20,6 +20,7 @@
 
 #include "broker/auth_sql.h"
 #include "broker/dispatch.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,7 @@
 
 #include "core/logline.h"
 #include "core/utf8.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int
 is_forbidden(uint32_t cp)

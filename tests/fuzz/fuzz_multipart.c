@@ -11,32 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http/params.h"
 
 #define CT_MAX	256
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-check_fields(const struct param_list *l, const struct moat_limits *lim)
-{
-	const struct param *p;
-	size_t i, nlen;
-
-	if (l->count > lim->max_params)
-		abort();
-	for (i = 0; i < l->count; i++) {
-		p = &l->items[i];
-		nlen = strlen(p->name);
-		if (nlen == 0 || nlen > lim->max_name_bytes ||
-		    !text_valid(p->name, nlen))
-			abort();
-		if (p->value_len > lim->max_value_bytes ||
-		    p->value[p->value_len] != '\0' ||
-		    !text_valid(p->value, p->value_len))
-			abort();
-	}
-}
 
 static void
 check_files(const struct upload_list *l, const struct moat_limits *lim,
@@ -99,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&u, 0, sizeof(u));
 	rc = multipart_parse(&a, ct, body, len, &lim, &f, &u, &why);
 	if (rc == 0) {
-		check_fields(&f, &lim);
+		fuzz_check_text_params(&f, &lim);
 		check_files(&u, &lim, body, len);
 	} else if ((rc != 400 && rc != 413) || why == NULL)
 		abort();

@@ -15,8 +15,8 @@
 #include <sodium.h>
 
 #include "broker/passwd.h"
+#include "fuzz.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int	libscrypt_scrypt(const uint8_t *, size_t, const uint8_t *, size_t,
 	    uint64_t, uint32_t, uint32_t, uint8_t *, size_t);
 

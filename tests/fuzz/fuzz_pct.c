@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http/params.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
 ref_hex(unsigned char c)

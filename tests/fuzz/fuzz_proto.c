@@ -14,10 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http/params.h"
 #include "proto/proto.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Over 256 KiB: static rather than on the fuzzer's stack. */
 static struct proto_writer w;

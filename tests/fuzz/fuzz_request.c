@@ -17,27 +17,18 @@
 
 #include <moat/nelem.h>
 
+#include "fuzz.h"
 #include "http/request_internal.h"
 
 #define MAX_PARAMS	64
 #define INCIDENT	"FUZZFUZZFUZZ"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int
-handler(const struct moat_request *req, struct moat_response *res)
-{
-	(void)req;
-	(void)res;
-	return 0;
-}
-
 static const struct moat_route routes[] = {
-	{ .method = "GET", .pattern = "/", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/new", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = handler },
-	{ .method = "POST", .pattern = "/notes/{id:int}", .handler = handler },
-	{ .method = "GET", .pattern = "/u/{name:slug}/{key:uuid}/{rest:str}", .handler = handler },
+	{ .method = "GET", .pattern = "/", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/new", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = fuzz_handler },
+	{ .method = "POST", .pattern = "/notes/{id:int}", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/u/{name:slug}/{key:uuid}/{rest:str}", .handler = fuzz_handler },
 };
 
 static struct router router;

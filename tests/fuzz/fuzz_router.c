@@ -18,36 +18,27 @@
 
 #include <moat/nelem.h>
 
+#include "fuzz.h"
 #include "http/params.h"
 #include "http/router.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int
-handler(const struct moat_request *req, struct moat_response *res)
-{
-	(void)req;
-	(void)res;
-	return 0;
-}
-
 static const struct moat_route routes[] = {
-	{ .method = "GET", .pattern = "/", .handler = handler },
-	{ .method = "GET", .pattern = "/notes", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/new", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = handler },
-	{ .method = "POST", .pattern = "/notes/{id:int}", .handler = handler },
-	{ .method = "DELETE", .pattern = "/notes/{id:int}", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/{id:int}/edit", .handler = handler },
-	{ .method = "GET", .pattern = "/notes/{title:str}", .handler = handler },
-	{ .method = "GET", .pattern = "/u/{name:slug}", .handler = handler },
-	{ .method = "GET", .pattern = "/x/{id:uuid}", .handler = handler },
-	{ .method = "PUT", .pattern = "/files/{path:str}", .handler = handler },
-	{ .method = "GET", .pattern = "/a/{x:int}/{y:slug}/{z:uuid}/{w:str}", .handler = handler },
-	{ .method = "PATCH", .pattern = "/only-patch", .handler = handler },
+	{ .method = "GET", .pattern = "/", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/new", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/{id:int}", .handler = fuzz_handler },
+	{ .method = "POST", .pattern = "/notes/{id:int}", .handler = fuzz_handler },
+	{ .method = "DELETE", .pattern = "/notes/{id:int}", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/{id:int}/edit", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/notes/{title:str}", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/u/{name:slug}", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/x/{id:uuid}", .handler = fuzz_handler },
+	{ .method = "PUT", .pattern = "/files/{path:str}", .handler = fuzz_handler },
+	{ .method = "GET", .pattern = "/a/{x:int}/{y:slug}/{z:uuid}/{w:str}", .handler = fuzz_handler },
+	{ .method = "PATCH", .pattern = "/only-patch", .handler = fuzz_handler },
 	{ "GET", "/d/{a:int}/{b:int}/{c:int}/{d:int}/{e:int}/{f:int}/{g:int}"
 	    "/{h:int}/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d",
-	    handler },
+	    fuzz_handler },
 };
 
 static const char *const methods[] = {

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "broker/seal.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,10 +22,9 @@
 #include <moat/nelem.h>
 
 #include "core/arena.h"
+#include "fuzz.h"
 #include "template/template.h"
 #include "template/view.h"
-
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const hostile[] = {
 	"\"zq'zq<zq>&amp;",

@@ -17,7 +17,7 @@
 
 #include <moat/validate.h>
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const choices[] = { "red", "green", "blue", NULL };
 

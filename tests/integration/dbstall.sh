@@ -56,11 +56,17 @@ timed() {
 		awk '{ printf "%d %s", $1 * 1000, $2 }'
 }
 
+# Every channel's connection must be up before the stall: one still
+# being made when the server drops the others would miss the drop.
+for i in $(seq 1 200); do
+	[ "$(psql_it -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$ROLE' AND state IS NOT NULL")" -ge "$IT_WORKERS" ] && break
+	sleep 0.1
+done
 # Stall: no new connection is answered, and the server drops the ones
 # the broker has, which it notices at once (restart.sh).
 kill -USR1 "$PROXY_PID"
 psql_it -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '$ROLE'" >/dev/null
-for i in $(seq 1 50); do
+for i in $(seq 1 200); do
 	[ "$(grep -c 'idle database connection closed' "$IT_DIR/moat.log")" -ge "$IT_WORKERS" ] && break
 	sleep 0.1
 done

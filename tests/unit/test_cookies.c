@@ -9,25 +9,13 @@
 #include <string.h>
 
 #include "http/params.h"
+#include "fixtures.h"
 #include "unit.h"
 
 struct kv {
 	const char	*name;
 	const char	*value;
 };
-
-static struct moat_limits
-small_limits(void)
-{
-	struct moat_limits lim;
-
-	memset(&lim, 0, sizeof(lim));
-	lim.max_params = 8;
-	lim.max_name_bytes = 8;
-	lim.max_value_bytes = 16;
-	lim.max_cookie_bytes = 64;
-	return lim;
-}
 
 static int
 parse_len(struct arena *a, const char *s, size_t len,
@@ -45,7 +33,7 @@ parse_len(struct arena *a, const char *s, size_t len,
 static void
 expect_rc_len(const char *s, size_t len, int want)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -59,7 +47,7 @@ expect_rc_len(const char *s, size_t len, int want)
 static void
 expect_pairs(const char *s, const struct kv *kv, size_t n)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 	size_t i;
@@ -156,7 +144,7 @@ test_no_decoding(void)
 static void
 test_empty(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -173,7 +161,7 @@ test_empty(void)
 static void
 test_duplicates(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const char *s = "a=1; b=2; a=3; A=4";
 	const struct param *p;
 	struct param_list l;
@@ -300,7 +288,7 @@ test_max_value(void)
 static void
 test_huge_count(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const size_t n = 100000;
 	struct param_list l;
 	struct arena a;
@@ -326,28 +314,22 @@ test_huge_count(void)
 	free(s);
 }
 
+/* Parses "a=1; b=2; c=3": 0 when all three came through. */
+static int
+parse_three(struct arena *a, const void *arg)
+{
+	struct moat_limits lim = unit_small_limits();
+	const char *s = arg;
+	struct param_list l;
+	int rc = parse_len(a, s, strlen(s), &lim, &l);
+
+	return rc == 0 && l.count != 3 ? -1 : rc;
+}
+
 static void
 test_arena_full(void)
 {
-	struct moat_limits lim = small_limits();
-	const char *s = "a=1; b=2; c=3";
-	struct param_list l;
-	struct arena a;
-	size_t cap;
-	int rc, ok = 0, full = 0;
-
-	for (cap = 0; cap < 2048; cap += 16) {
-		arena_init(&a, cap);
-		rc = parse_len(&a, s, strlen(s), &lim, &l);
-		if (rc == 0 && l.count == 3)
-			ok++;
-		else if (rc == 413)
-			full++;
-		arena_reset(&a);
-	}
-	CU_ASSERT(ok > 0);
-	CU_ASSERT(full > 0);
-	CU_ASSERT_EQUAL(ok + full, 2048 / 16);
+	unit_arena_sweep(2048, parse_three, "a=1; b=2; c=3");
 }
 
 /*
@@ -362,7 +344,7 @@ test_foreign_cookies(void)
 	    "_ga=GA1.2.3.4; legacy=a b c; \xff\xfe=1; "
 	    "__Host-moat=Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXhxdXU; "
 	    "x=\"unterminated; theme=dark";
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const struct param *p;
 	struct param_list l;
 	struct arena a;

@@ -12,6 +12,7 @@
 
 #include <moat/buf.h>
 #include "http/params.h"
+#include "fixtures.h"
 #include "unit.h"
 
 #define CT	"multipart/form-data; boundary=XYZ"
@@ -37,21 +38,6 @@ struct fw {
 	const char	*data;
 	size_t		 size;
 };
-
-static struct moat_limits
-small_limits(void)
-{
-	struct moat_limits lim;
-
-	memset(&lim, 0, sizeof(lim));
-	lim.max_multipart_bytes = 1 << 20;
-	lim.max_params = 8;
-	lim.max_name_bytes = 8;
-	lim.max_value_bytes = 16;
-	lim.max_files = 2;
-	lim.max_file_bytes = 16;
-	return lim;
-}
 
 static int
 run(struct arena *a, const char *ct, const void *body, size_t len,
@@ -84,7 +70,7 @@ rc_lim(const char *ct, const void *body, size_t len,
 static void
 rc_ct(const char *ct, const void *body, size_t len, int want)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 
 	rc_lim(ct, body, len, &lim, want);
 }
@@ -143,7 +129,7 @@ static void
 expect_parse(const char *ct, const char *body, size_t len,
     const struct kv *kv, size_t nkv, const struct fw *w, size_t nw)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 
 	expect_parse_lim(ct, body, len, kv, nkv, w, nw, &lim);
 }
@@ -153,7 +139,7 @@ static void
 expect_big_files(const char *body, size_t len, const struct fw *w,
     size_t nw)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 
 	lim.max_file_bytes = 1024;
 	expect_parse_lim(CT, body, len, NULL, 0, w, nw, &lim);
@@ -452,7 +438,7 @@ test_duplicates(void)
 		{ "f", "1.txt", "text/plain", "one", 3 },
 		{ "f", "2.txt", "text/plain", "two", 3 },
 	};
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const struct param *p;
 	struct param_list fl;
 	struct upload_list u;
@@ -523,7 +509,7 @@ static void
 test_body_size(void)
 {
 	static const char body[] = FIELD("a", "1") END;
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 
 	lim.max_multipart_bytes = sizeof(body) - 1;
 	rc_lim(CT, body, sizeof(body) - 1, &lim, 0);
@@ -702,7 +688,7 @@ repeat_body(struct moat_buf *b, const char *part, size_t n)
 static void
 test_huge_counts(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list f;
 	struct upload_list u;
 	struct moat_buf b;
@@ -740,6 +726,19 @@ test_huge_counts(void)
 	arena_reset(&a);
 }
 
+/* Parses two fields and two uploads: 0 when all four came through. */
+static int
+parse_four(struct arena *a, const void *arg)
+{
+	struct moat_limits lim = unit_small_limits();
+	const char *body = arg;
+	struct param_list f;
+	struct upload_list u;
+	int rc = run(a, CT, body, strlen(body), &lim, &f, &u);
+
+	return rc == 0 && (f.count != 2 || u.count != 2) ? -1 : rc;
+}
+
 static void
 test_arena_full(void)
 {
@@ -748,25 +747,8 @@ test_arena_full(void)
 	    UPLOAD("f", "x.txt", "text/plain", "data")
 	    UPLOAD("g", "y.txt", "text/plain", "data")
 	    END;
-	struct moat_limits lim = small_limits();
-	struct param_list f;
-	struct upload_list u;
-	struct arena a;
-	size_t cap;
-	int rc, ok = 0, full = 0;
 
-	for (cap = 0; cap < 4096; cap += 16) {
-		arena_init(&a, cap);
-		rc = run(&a, CT, body, sizeof(body) - 1, &lim, &f, &u);
-		if (rc == 0 && f.count == 2 && u.count == 2)
-			ok++;
-		else if (rc == 413)
-			full++;
-		arena_reset(&a);
-	}
-	CU_ASSERT(ok > 0);
-	CU_ASSERT(full > 0);
-	CU_ASSERT_EQUAL(ok + full, 4096 / 16);
+	unit_arena_sweep(4096, parse_four, body);
 }
 
 int

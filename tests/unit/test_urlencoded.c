@@ -9,24 +9,13 @@
 #include <string.h>
 
 #include "http/params.h"
+#include "fixtures.h"
 #include "unit.h"
 
 struct kv {
 	const char	*name;
 	const char	*value;
 };
-
-static struct moat_limits
-small_limits(void)
-{
-	struct moat_limits lim;
-
-	memset(&lim, 0, sizeof(lim));
-	lim.max_params = 8;
-	lim.max_name_bytes = 8;
-	lim.max_value_bytes = 16;
-	return lim;
-}
 
 /* Parse s[0..len) with lim; the list stays valid until arena_reset. */
 static int
@@ -47,7 +36,7 @@ parse_len(struct arena *a, const char *s, size_t len,
 static void
 expect_rc(const char *s, int want)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -73,7 +62,7 @@ expect_list(const struct param_list *l, const struct kv *kv, size_t n)
 static void
 expect_pairs(const char *s, const struct kv *kv, size_t n)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -113,7 +102,7 @@ test_no_value(void)
 static void
 test_empty(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -132,7 +121,7 @@ test_empty(void)
 static void
 test_duplicates(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const char *s = "a=1&b=2&a=3&A=x&a=4";
 	const struct param *p;
 	struct param_list l;
@@ -185,7 +174,7 @@ test_bad_escapes(void)
 static void
 test_nul(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	struct param_list l;
 	struct arena a;
 
@@ -264,7 +253,7 @@ test_max_value(void)
 static void
 test_huge_count(void)
 {
-	struct moat_limits lim = small_limits();
+	struct moat_limits lim = unit_small_limits();
 	const size_t n = 100000;
 	struct param_list l;
 	struct arena a;
@@ -295,29 +284,23 @@ test_huge_count(void)
 	free(s);
 }
 
+/* Parses five pairs: 0 when all five came through. */
+static int
+parse_five(struct arena *a, const void *arg)
+{
+	struct moat_limits lim = unit_small_limits();
+	const char *s = arg;
+	struct param_list l;
+	int rc = parse_len(a, s, strlen(s), &lim, &l);
+
+	return rc == 0 && l.count != 5 ? -1 : rc;
+}
+
 /* A full arena is a request that is too large, never a crash. */
 static void
 test_arena_full(void)
 {
-	struct moat_limits lim = small_limits();
-	const char *s = "a=1&b=2&c=3&d=4&e=5";
-	struct param_list l;
-	struct arena a;
-	size_t cap;
-	int rc, ok = 0, full = 0;
-
-	for (cap = 0; cap < 4096; cap += 16) {
-		arena_init(&a, cap);
-		rc = parse_len(&a, s, strlen(s), &lim, &l);
-		if (rc == 0 && l.count == 5)
-			ok++;
-		else if (rc == 413)
-			full++;
-		arena_reset(&a);
-	}
-	CU_ASSERT(ok > 0);
-	CU_ASSERT(full > 0);
-	CU_ASSERT_EQUAL(ok + full, 4096 / 16);
+	unit_arena_sweep(4096, parse_five, "a=1&b=2&c=3&d=4&e=5");
 }
 
 int
