@@ -15,7 +15,6 @@
 
 #include "broker/dispatch.h"
 
-#define PROTO_VERSION	1
 #define S(state)	(1u << (state))
 
 int

@@ -35,6 +35,9 @@
 
 #define PROTO_HEADER_LEN	12
 
+/* HELLO carries it; the broker refuses a worker built for another. */
+#define PROTO_VERSION		1
+
 /*
  * On the first frame of a request that the broker sees (a statement, a
  * file or a session op): the request begins with it.  It saves the

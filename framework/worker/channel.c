@@ -25,8 +25,6 @@
 #include "proto/proto.h"
 #include "worker/channel.h"
 
-#define PROTO_VERSION	1
-
 static int			 channel_fd = -1;
 static bool			 lost;
 static bool			 unavailable;	/* this request saw DOWN */
