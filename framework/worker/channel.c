@@ -6,18 +6,15 @@
  * Each worker has one channel and handles one request at a time, so a
  * call is a plain send and a blocking receive; the request timeout bounds
  * a broker that never answers.  The broker learns that a request began
- * only from the first statement of that request (PROTO_FLAG_BEGIN on its
- * frame), so pages that touch no data cost the broker nothing, and those
- * that do cost one exchange per statement or batch.  The end of a request
+ * only from that request's first frame (PROTO_FLAG_BEGIN, set by
+ * channel_begin), so pages that touch no data cost the broker nothing, and
+ * those that do cost one exchange per statement, batch or session op.  The end of a request
  * is a message of its own (REQUEST_END) only when the broker holds
  * something of it to forget, i.e. after a session operation; otherwise
  * the next request's first frame ends it (dispatch.c refuses that when
  * the broker does hold a session, so a worker cannot skip the forgetting).
  */
 #include <errno.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <moat/log.h>

@@ -22,7 +22,8 @@ struct proto_writer;
 
 /*
  * Start a frame for op, announcing the request if this is its first
- * message; NULL if the channel is down.  Fill it, then channel_exchange().
+ * message; NULL if the channel is down.  Fill it, then channel_exchange()
+ * or channel_call().
  */
 struct proto_writer *channel_begin(uint16_t op);
 
